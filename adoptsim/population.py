@@ -1,0 +1,159 @@
+"""From a validated scenario to the arrays the engines run on.
+
+Every firm trait is drawn with the counter-based generator keyed by the firm's
+id, so firm *i* is the same firm whatever the population size or order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from . import rng
+from .profiles import SIZES, Profile, load_profile
+from .scenario import Scenario
+from .state import OUTLAY, Firms, Options, Params, Series, empty_series
+
+
+@dataclass
+class World:
+    """Everything one run needs: scenario, profile and the engine arrays."""
+
+    scenario: Scenario
+    profile: Profile
+    firms: Firms
+    options: Options
+    params: Params
+    cost: tuple
+    series: Series
+
+
+def _categorical(u: np.ndarray, shares: list[float]) -> np.ndarray:
+    edges = np.cumsum(shares)
+    edges[-1] = 1.0 + 1e-12
+    return np.searchsorted(edges, u, side="right").astype(np.int64)
+
+
+def _lognormal(u: np.ndarray, median: np.ndarray | float, sigma: np.ndarray | float) -> np.ndarray:
+    z = stats.norm.ppf(np.clip(u, 1e-12, 1 - 1e-12))
+    return np.asarray(median) * np.exp(np.asarray(sigma) * z)
+
+
+def synthesise_firms(scenario: Scenario, profile: Profile, n: int, n_options: int) -> Firms:
+    """Draw a heterogeneous firm population from a cluster profile."""
+    seed = scenario.seed
+    ids = np.arange(n, dtype=np.int64)
+    draw = lambda purpose: rng.uniforms(seed, ids, 0, purpose)  # noqa: E731
+    info, beh, gf = profile.profile, scenario.behaviour, scenario.levers.green_finance
+    sectors = list(profile.sectors.values())
+    sizes = [profile.sizes[s] for s in SIZES]
+    sector = _categorical(draw(rng.SECTOR), [s.share for s in sectors])
+    size = _categorical(draw(rng.SIZE), [s.share for s in sizes])
+    median = np.array([s.water_use_median for s in sizes])[size]
+    sigma = np.array([s.water_use_sigma for s in sizes])[size]
+    water = _lognormal(draw(rng.WATER), median, sigma)
+    revenue = np.array([s.revenue_per_m3 for s in sectors])[sector] * water
+    cash = revenue * _lognormal(draw(rng.CASH), info.cash_share_median, info.cash_share_sigma)
+    m, c = info.export_share_mean, info.export_share_concentration
+    if 0.0 < m < 1.0:
+        export = stats.beta.ppf(draw(rng.EXPORT), m * c, (1 - m) * c)
+    else:
+        export = np.full(n, m)
+    horizon = _lognormal(draw(rng.HORIZON), beh.horizon_median, beh.horizon_sigma)
+    locality = np.minimum((draw(rng.LOCALITY) * info.n_localities).astype(np.int64), info.n_localities - 1)
+    return Firms(
+        id=ids, sector=sector, size=size, locality=locality,
+        member=draw(rng.MEMBER) < info.association_share,
+        bank=draw(rng.BANK) < info.credit_access,
+        scheme_known=draw(rng.SCHEME) < gf.scheme_awareness,
+        guaranteed=draw(rng.GUARANTEE) < gf.guarantee,
+        water_use=water, revenue=revenue, horizon=horizon, export_share=np.asarray(export, float),
+        cash=cash, aware=np.zeros(n, np.bool_), belief=np.full(n, beh.belief_prior),
+        demo=np.zeros(n, np.bool_), adopted=np.zeros((n, n_options), np.bool_),
+        intent=np.full(n, -1, np.int64), priority=np.zeros(n), contacted=np.zeros(n, np.bool_),
+        outlay=np.zeros((n, len(OUTLAY))),
+    )
+
+
+def build_options(scenario: Scenario, profile: Profile) -> Options:
+    opts = list(profile.technologies.values())
+    col = lambda attr, dtype=float: np.array([getattr(o, attr) for o in opts], dtype=dtype)  # noqa: E731
+    blocks = scenario.levers.expansion_rule.blocks_new_lines
+    return Options(
+        capex_fixed=col("capex_fixed"), capex_per_m3=col("capex_per_m3"), savings_per_m3=col("savings_per_m3"),
+        water_saving=col("water_saving"), chemicals_per_m3=col("chemicals_per_m3"),
+        energy_per_m3=col("energy_per_m3"), pollution_removed=col("pollution_removed"),
+        compliance_level=col("compliance_level", np.int64), imported_share=col("imported_share"),
+        buyer_credit=col("buyer_credit"), blocked=np.array([blocks and o.needs_new_line for o in opts], np.bool_),
+    )
+
+
+def build_params(scenario: Scenario, profile: Profile) -> Params:
+    b, lv, info = scenario.behaviour, scenario.levers, profile.profile
+    enf, man = lv.enforcement, lv.mandate
+    return Params(
+        seed=scenario.seed, n_localities=info.n_localities, months=scenario.months,
+        p_innovation=b.p_innovation, q_imitation=b.q_imitation, q_association=b.q_association,
+        locality_weight=b.locality_weight, learn_peer=b.learn_peer, learn_demo=b.learn_demo,
+        attention=b.attention, decision_noise=b.decision_noise, down_payment=b.down_payment,
+        bank_rate=info.bank_rate, loan_term=float(info.loan_term_months),
+        gf_enabled=lv.green_finance.enabled, gf_rate_subsidy=lv.green_finance.rate_subsidy,
+        guarantee_loss=lv.green_finance.guarantee_loss, consortium=lv.green_finance.consortium,
+        subsidy_share=lv.capex_subsidy.share, subsidy_cap=lv.capex_subsidy.cap,
+        tariff_rebate=lv.tariff_rebate.share, reward=lv.recognition.reward,
+        inspection_rate=min(1.0, info.inspection_rate + enf.extra_inspection_rate),
+        penalty=info.penalty if enf.penalty is None else enf.penalty,
+        mandate_level=int(man.level), mandate_month=man.deadline_month,
+        mandate_uncertainty=man.legal_uncertainty, mandate_penalty=man.penalty,
+        buyer_engaged=lv.buyer_platform.engaged_share, buyer_pressure=lv.buyer_platform.pressure,
+        outreach_reach=lv.outreach.reach_per_month, outreach_by_association=lv.outreach.channel == "association",
+        business_case=lv.outreach.business_case,
+        capacity=lv.vendors.capacity_per_month + lv.vendors.extra_capacity,
+    )
+
+
+def place_demonstrations(scenario: Scenario, profile: Profile, firms: Firms) -> int:
+    """Install the demo option at the pilot firms (lowest DEMO draws among eligible)."""
+    demo = scenario.levers.demonstration
+    if demo.pilots == 0:
+        return 0
+    names = profile.option_names
+    if demo.option and demo.option not in names:
+        raise ValueError(f"levers.demonstration.option: {demo.option!r} is not an option of "
+                         f"{profile.name} ({', '.join(names)})")
+    k = names.index(demo.option) if demo.option else 0
+    u = rng.uniforms(scenario.seed, firms.id, 0, rng.DEMO)
+    eligible = firms.member if demo.placement == "association" and firms.member.any() else np.ones_like(firms.member)
+    order = np.lexsort((firms.id, u, ~eligible))  # eligible first, then by draw, then id
+    chosen = order[: min(demo.pilots, firms.id.shape[0])]
+    firms.demo[chosen] = True
+    firms.aware[chosen] = True
+    firms.belief[chosen] = 1.0
+    firms.adopted[chosen, k] = True
+    return len(chosen)
+
+
+def build_world(scenario: Scenario) -> World:
+    """Synthesise firms and derive every array a run needs."""
+    from .kernel import record
+
+    profile = load_profile(scenario.cluster)
+    n = scenario.n_firms or profile.profile.n_firms
+    opts = build_options(scenario, profile)
+    firms = synthesise_firms(scenario, profile, n, len(opts.capex_fixed))
+    pilots = place_demonstrations(scenario, profile, firms)
+    params = build_params(scenario, profile)
+    lv = scenario.levers
+    cost = (
+        float(lv.outreach.cost_per_contact),
+        float(n * lv.enforcement.extra_inspection_rate * lv.enforcement.cost_per_inspection),
+        float(lv.vendors.extra_capacity * lv.vendors.cost_per_extra_installation),
+        float(lv.buyer_platform.cost_per_month),
+        float(lv.green_finance.enabled * firms.scheme_known.sum() * lv.green_finance.promotion_cost),
+        float(pilots * lv.demonstration.cost_per_pilot),
+    )
+    series = empty_series(scenario.months, len(opts.capex_fixed), len(profile.sectors))
+    record(0, firms, opts, params, cost, series)
+    return World(scenario, profile, firms, opts, params, cost, series)

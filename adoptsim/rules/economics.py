@@ -1,0 +1,114 @@
+r"""What an option costs a firm and what it is worth to it, per year.
+
+.. math::
+
+    C_{ik} &= \max\bigl(0,\; K_{ik} - \min(s K_{ik}, \bar s) - r\,m_k K_{ik} - R\bigr) + I_{ik},
+    \qquad K_{ik} = K^0_k + \kappa_k w_i \\
+    B_{ik} &= b_i^{+}\, \sigma_k w_i
+             + \bigl[\Pi_i(L_i) - \Pi_i(\max(L_i, \ell_k))\bigr]
+             + e\,\pi\, x_i\, Y_i \max(0, \beta_k - \beta_i)
+
+with capex :math:`K`, subsidy share *s* and cap, tariff rebate *r* on the
+imported share :math:`m_k`, recognition reward *R*, loan interest *I*;
+perceived savings (belief applies to gains only), expected annual penalty
+:math:`\Pi` at compliance level *L*, and buyer value from export share *x*
+and revenue *Y*.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+from ..state import Firms, Options, Params
+
+
+@njit(cache=True)
+def capex(i: int, k: int, firms: Firms, opts: Options) -> float:
+    """One-off cost of option k for firm i before any public support."""
+    return opts.capex_fixed[k] + opts.capex_per_m3[k] * firms.water_use[i]
+
+
+@njit(cache=True)
+def public_support(gross: float, k: int, opts: Options, p: Params) -> tuple:
+    """(subsidy, tariff rebate, reward) paid on an adoption of gross cost ``gross``."""
+    subsidy = min(p.subsidy_share * gross, p.subsidy_cap)
+    rebate = p.tariff_rebate * opts.imported_share[k] * gross
+    reward = min(p.reward, max(0.0, gross - subsidy - rebate))
+    return subsidy, rebate, reward
+
+
+@njit(cache=True)
+def compliance_level(i: int, firms: Firms, opts: Options) -> int:
+    """Highest compliance level among the firm's adopted options."""
+    level = 0
+    for k in range(opts.compliance_level.shape[0]):
+        if firms.adopted[i, k] and opts.compliance_level[k] > level:
+            level = opts.compliance_level[k]
+    return level
+
+
+@njit(cache=True)
+def buyer_credit(i: int, firms: Firms, opts: Options) -> float:
+    """Highest buyer credit among the firm's adopted options."""
+    credit = 0.0
+    for k in range(opts.buyer_credit.shape[0]):
+        if firms.adopted[i, k] and opts.buyer_credit[k] > credit:
+            credit = opts.buyer_credit[k]
+    return credit
+
+
+@njit(cache=True)
+def expected_penalty(level: int, month: int, horizon: float, p: Params) -> float:
+    """Expected penalties per year for a firm at compliance ``level``.
+
+    Below the discharge standard (level 1) the baseline regime applies. A
+    mandate counts once its deadline is within the firm's horizon, discounted
+    by the legal uncertainty that makes firms wait.
+    """
+    per_year = 12.0 * p.inspection_rate
+    penalty = 0.0
+    if level < 1:
+        penalty += per_year * p.penalty
+    if p.mandate_level > 0 and level < p.mandate_level and p.mandate_month - month <= horizon:
+        penalty += per_year * p.mandate_penalty * (1.0 - p.mandate_uncertainty)
+    return penalty
+
+
+@njit(cache=True)
+def annual_benefit(i: int, k: int, month: int, firms: Firms, opts: Options, p: Params) -> float:
+    """Perceived yearly value of option k to firm i: savings + penalties avoided + buyer value."""
+    savings = opts.savings_per_m3[k] * firms.water_use[i]
+    if savings > 0.0:
+        savings *= firms.belief[i]
+    level = compliance_level(i, firms, opts)
+    new_level = max(level, opts.compliance_level[k])
+    avoided = (expected_penalty(level, month, firms.horizon[i], p)
+               - expected_penalty(new_level, month, firms.horizon[i], p))
+    gain = opts.buyer_credit[k] - buyer_credit(i, firms, opts)
+    buyer = 0.0
+    if gain > 0.0:
+        buyer = p.buyer_engaged * p.buyer_pressure * firms.export_share[i] * firms.revenue[i] * gain
+    return savings + avoided + buyer
+
+
+@njit(cache=True)
+def payback_months(cost: float, benefit: float) -> float:
+    """Simple payback in months; infinite when the option never pays."""
+    if benefit <= 0.0:
+        return math.inf
+    return 12.0 * cost / benefit
+
+
+@njit(cache=True)
+def acceptance_probability(payback: float, horizon: float, noise: float) -> float:
+    """Logistic payback test against the firm's own horizon (step function at noise 0)."""
+    if payback == math.inf:
+        return 0.0
+    scale = noise * horizon
+    if scale <= 0.0:
+        return 1.0 if payback <= horizon else 0.0
+    z = (payback - horizon) / scale
+    z = min(max(z, -700.0), 700.0)
+    return 1.0 / (1.0 + math.exp(z))

@@ -1,0 +1,46 @@
+r"""How a firm pays for an option: own cash, bank, green scheme or consortium.
+
+Own cash goes first. A shortfall needs a loan: a bank loan if the firm has
+bank access; a green-scheme loan at :math:`\rho - \Delta\rho` if the scheme
+exists, the firm knows it, and it has bank access or a guarantee; a
+consortium loan for association members. The cheapest available rate wins.
+Interest over the term is approximated by the average outstanding balance
+of a straight-line loan: :math:`I = L\,\rho\,T/24` for term *T* months.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from ..state import FIN_BANK, FIN_CONSORTIUM, FIN_NONE, FIN_OWN, FIN_SCHEME, Firms, Params
+
+
+@njit(cache=True)
+def financing(i: int, net: float, firms: Firms, p: Params) -> tuple:
+    """(kind, loan, rate) for a net cost ``net``; kind FIN_NONE when infeasible."""
+    own = min(max(firms.cash[i], 0.0), net)
+    loan = net - own
+    if loan <= 0.0:
+        return FIN_OWN, 0.0, 0.0
+    if own < p.down_payment * net:
+        return FIN_NONE, loan, 0.0
+    kind = FIN_NONE
+    rate = 1e300
+    if firms.bank[i]:
+        kind, rate = FIN_BANK, p.bank_rate
+    green = max(p.bank_rate - p.gf_rate_subsidy, 0.0)
+    if p.gf_enabled and firms.scheme_known[i] and (firms.bank[i] or firms.guaranteed[i]) and green < rate:
+        kind, rate = FIN_SCHEME, green
+    if p.consortium and firms.member[i]:
+        pooled = green if p.gf_enabled else p.bank_rate
+        if pooled < rate:
+            kind, rate = FIN_CONSORTIUM, pooled
+    if kind == FIN_NONE:
+        return FIN_NONE, loan, 0.0
+    return kind, loan, rate
+
+
+@njit(cache=True)
+def interest(loan: float, rate: float, p: Params) -> float:
+    """Interest paid over the loan term (straight-line repayment)."""
+    return loan * rate * p.loan_term / 24.0

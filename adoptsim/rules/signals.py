@@ -1,0 +1,59 @@
+"""Cluster signals: what every firm can observe at the start of a month."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ..state import Firms, Params, Signals
+
+
+@njit(cache=True)
+def cluster_signals(firms: Firms, p: Params) -> Signals:
+    """Adopter shares (all, members, per locality), demo visibility and outreach odds.
+
+    Computed from integer counts, so the result does not depend on firm order.
+    """
+    n = firms.id.shape[0]
+    L = p.n_localities
+    local_n = np.zeros(L, np.int64)
+    local_a = np.zeros(L, np.int64)
+    local_demo = np.zeros(L, np.bool_)
+    n_adopt = 0
+    n_mem = 0
+    n_mem_adopt = 0
+    member_demo = False
+    for i in range(n):
+        loc = firms.locality[i]
+        local_n[loc] += 1
+        any_adopted = False
+        for k in range(firms.adopted.shape[1]):
+            if firms.adopted[i, k]:
+                any_adopted = True
+        if any_adopted:
+            n_adopt += 1
+            local_a[loc] += 1
+        if firms.member[i]:
+            n_mem += 1
+            if any_adopted:
+                n_mem_adopt += 1
+            if firms.demo[i]:
+                member_demo = True
+        if firms.demo[i]:
+            local_demo[loc] = True
+    local_share = np.zeros(L)
+    for loc in range(L):
+        if local_n[loc] > 0:
+            local_share[loc] = local_a[loc] / local_n[loc]
+    share_all = n_adopt / n if n > 0 else 0.0
+    share_mem = n_mem_adopt / n_mem if n_mem > 0 else 0.0
+    reach = p.outreach_reach
+    if p.outreach_by_association:
+        # members first; what the association cannot absorb goes to the rest
+        c_mem = min(1.0, reach / n_mem) if n_mem > 0 else 0.0
+        spill = max(0.0, reach - n_mem)
+        c_other = min(1.0, spill / (n - n_mem)) if n > n_mem else 0.0
+    else:
+        c_mem = min(1.0, reach / n) if n > 0 else 0.0
+        c_other = c_mem
+    return Signals(share_all, share_mem, local_share, local_demo, member_demo, c_mem, c_other)

@@ -1,0 +1,144 @@
+"""Reading scenario files, with errors that name the file, the key and the range."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .schema import Scenario
+
+
+class ScenarioError(ValueError):
+    """A scenario (or override) that does not validate; the message says where and why."""
+
+
+def _field_info(model: type[BaseModel], loc: tuple) -> Any:
+    """The pydantic FieldInfo at a location, or None."""
+    info = None
+    for part in loc:
+        if not isinstance(part, str) or model is None or part not in model.model_fields:
+            return None
+        info = model.model_fields[part]
+        ann = info.annotation
+        model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+    return info
+
+
+def _allowed(info: Any) -> str:
+    """Human description of a field's allowed values."""
+    if info is None:
+        return ""
+    lo = hi = None
+    lo_op, hi_op = ">=", "<="
+    for m in info.metadata:
+        for attr, op in (("ge", ">="), ("gt", ">")):
+            if getattr(m, attr, None) is not None:
+                lo, lo_op = getattr(m, attr), op
+        for attr, op in (("le", "<="), ("lt", "<")):
+            if getattr(m, attr, None) is not None:
+                hi, hi_op = getattr(m, attr), op
+    ann = getattr(info.annotation, "__name__", str(info.annotation))
+    parts = [f"type {ann}"]
+    if lo is not None:
+        parts.append(f"{lo_op} {lo}")
+    if hi is not None:
+        parts.append(f"{hi_op} {hi}")
+    unit = (info.json_schema_extra or {}).get("unit") if isinstance(info.json_schema_extra, dict) else None
+    if unit:
+        parts.append(f"unit {unit}")
+    return "allowed: " + ", ".join(parts)
+
+
+def format_errors(err: ValidationError, origin: str, model: type[BaseModel] = Scenario) -> str:
+    """One line per problem: ``origin: key.path: message (allowed: ...)``."""
+    lines = []
+    for e in err.errors():
+        loc = tuple(e["loc"])
+        key = ".".join(str(p) for p in loc)
+        if e["type"] == "extra_forbidden":
+            parent = _field_info(model, loc[:-1])
+            sub = model if len(loc) == 1 else getattr(parent, "annotation", None)
+            known = ", ".join(sorted(sub.model_fields)) if isinstance(sub, type) and issubclass(sub, BaseModel) else ""
+            lines.append(f"{origin}: {key}: unknown key" + (f" (known keys here: {known})" if known else ""))
+            continue
+        allowed = _allowed(_field_info(model, loc))
+        got = e.get("input")
+        lines.append(f"{origin}: {key}: {e['msg']} (got {got!r}" + (f"; {allowed})" if allowed else ")"))
+    return "\n".join(lines)
+
+
+def scenario_from_dict(data: dict, origin: str = "<scenario>") -> Scenario:
+    """Validate a nested dict (as read from TOML) into a :class:`Scenario`."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(format_errors(err, origin)) from None
+    from ..profiles import load_profile  # a missing profile is a scenario error too
+
+    try:
+        profile = load_profile(scenario.cluster)
+    except FileNotFoundError as err:
+        raise ScenarioError(f"{origin}: cluster: {err}") from None
+    except ValueError as err:
+        raise ScenarioError(f"{origin}: cluster: {err}") from None
+    demo = scenario.levers.demonstration.option
+    if demo and demo not in profile.technologies:
+        raise ScenarioError(f"{origin}: levers.demonstration.option: {demo!r} is not an option of cluster "
+                            f"{profile.name!r} (allowed: {', '.join(profile.technologies)})")
+    return scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"{path}: no such scenario file")
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(f"{path}: not valid TOML: {err}") from None
+    data.setdefault("name", path.stem)
+    cluster = data.get("cluster")
+    if isinstance(cluster, str) and (cluster.endswith(".toml")) and not Path(cluster).is_absolute():
+        data["cluster"] = str((path.parent / cluster).resolve())
+    return scenario_from_dict(data, origin=str(path))
+
+
+def flat_keys() -> dict[str, tuple[str, ...]]:
+    """Every scenario value under one flat keyword name, e.g. ``capex_subsidy_share``.
+
+    Top-level and behaviour keys keep their names; lever keys are
+    ``<lever>_<key>``. Used for ``AdoptionModel(**kwargs)`` and ``mesa.batch_run``.
+    """
+    out: dict[str, tuple[str, ...]] = {}
+    for name in Scenario.model_fields:
+        if name not in ("behaviour", "levers"):
+            out[name] = (name,)
+    for name in Scenario.model_fields["behaviour"].annotation.model_fields:
+        out[name] = ("behaviour", name)
+    levers = Scenario.model_fields["levers"].annotation
+    for lever, info in levers.model_fields.items():
+        for key in info.annotation.model_fields:
+            flat = f"{lever}_{key}"
+            assert flat not in out, flat
+            out[flat] = ("levers", lever, key)
+    return out
+
+
+def with_overrides(scenario: Scenario, origin: str = "<overrides>", **overrides: Any) -> Scenario:
+    """A copy of ``scenario`` with flat-named values replaced and revalidated."""
+    keys = flat_keys()
+    data = scenario.model_dump()
+    for flat, value in overrides.items():
+        if flat not in keys:
+            raise ScenarioError(f"{origin}: {flat}: unknown parameter (known: {', '.join(sorted(keys))})")
+        node = data
+        *parents, leaf = keys[flat]
+        for p in parents:
+            node = node[p]
+        node[leaf] = value.item() if hasattr(value, "item") else value  # numpy scalars from sweeps
+    return scenario_from_dict(data, origin=origin)

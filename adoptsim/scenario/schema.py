@@ -1,0 +1,149 @@
+"""The scenario schema: every parameter and lever, once, with bounds and units.
+
+A scenario is a cluster profile plus behavioural parameters plus intervention
+levers. Each field carries its unit, allowed range and default; defaults that
+are not plain "off" switches say where they come from (``source``) or that
+they are assumptions. Unknown keys are errors (``extra="forbid"``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+INF = float("inf")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True)
+
+
+def F(default, lo=None, hi=None, *, unit: str = "", doc: str, source: str = "assumption", gt=None, lt=None):
+    """A documented numeric field with bounds (ge/le unless gt/lt given)."""
+    extra = {"unit": unit, "source": source}
+    return Field(default, ge=lo, le=hi, gt=gt, lt=lt, description=doc, json_schema_extra=extra)
+
+
+class Behaviour(_Strict):
+    """Behavioural parameters: the uncertain ones a calibration fits."""
+
+    p_innovation: float = F(0.004, 0, 1, unit="1/month", doc="spontaneous awareness hazard (Bass innovation p)",
+                            source="MODEL.md Bass priors p 0.001-0.03/yr is too low for engaged clusters; assumption, to be calibrated")
+    q_imitation: float = F(0.15, 0, 5, unit="1/month", doc="awareness hazard per unit adopter share (Bass imitation q)",
+                           source="MODEL.md Bass priors q 0.1-0.6/yr; assumption, to be calibrated")
+    q_association: float = F(0.2, 0, 5, unit="1/month", doc="extra awareness hazard for members per unit member-adopter share",
+                             source="case-study, Key lessons: associations 'far more likely to be successful'; strength assumed")
+    locality_weight: float = F(0.5, 0, 1, doc="weight of own-locality adopters in the peer signal (0 = full mixing)")
+    belief_prior: float = F(0.4, 0, 1, doc="prior perceived share of the true savings (scepticism)",
+                            source="case-study, What didn't go so well > Overcoming scepticism; level assumed")
+    learn_peer: float = F(2.0, 0, 50, unit="1/month", doc="belief learning rate per unit peer-adopter share")
+    learn_demo: float = F(0.3, 0, 5, unit="1/month", doc="belief learning rate from a visible demonstration site",
+                          source="case-study, CHINA: demo mill 'generating strong interest'; rate assumed")
+    attention: float = F(0.08, 0, 1, unit="1/month", doc="probability an aware firm evaluates options in a month (inertia)",
+                         source="MODEL.md Behavioural evidence: ~13-25 % uptake of paying measures (ENWORKS/DECC); rate assumed")
+    horizon_median: float = F(9.0, 0.1, 120, unit="months", doc="median longest acceptable payback",
+                              source="case-study, PAKISTAN > Demonstration project (~9-month payback); Qiu et al. 2015 via MODEL.md")
+    horizon_sigma: float = F(0.6, 0, 3, doc="lognormal sigma of horizons across firms (skew: rarely > 2-3 years)")
+    decision_noise: float = F(0.15, 0, 2, doc="logistic scale of the payback test, relative to the horizon (0 = deterministic)")
+    down_payment: float = F(0.0, 0, 1, doc="share of net cost a firm must pay from own cash when borrowing")
+
+
+class CapexSubsidy(_Strict):
+    share: float = F(0.0, 0, 1, doc="share of capex paid by a public cleaner-production fund")
+    cap: float = F(INF, 0, None, unit="currency/firm", doc="maximum subsidy per adoption")
+
+
+class GreenFinance(_Strict):
+    enabled: bool = Field(False, description="a green-finance scheme exists")
+    rate_subsidy: float = F(0.0, 0, 1, unit="1/yr", doc="interest-rate reduction on scheme loans")
+    guarantee: float = F(0.0, 0, 1, doc="share of credit-rationed firms a partial guarantee brings to credit")
+    guarantee_loss: float = F(0.05, 0, 1, doc="expected loss on guaranteed loans paid by the public guarantor")
+    consortium: bool = Field(False, description="association members can borrow through a consortium loan")
+    scheme_awareness: float = F(1.0, 0, 1, doc="share of firms that know the scheme exists",
+                                source="case-study, INDIA: schemes 'under-utilised ... lack of awareness'")
+    promotion_cost: float = F(0.0, 0, None, unit="currency/firm", doc="cost of informing one firm about the scheme")
+
+
+class TariffRebate(_Strict):
+    share: float = F(0.0, 0, 1, doc="rebate on import duty, as a share of the imported part of capex",
+                     source="sindh, 4.4.2 Technology barriers: 'reduce import tariffs on CP technologies'")
+
+
+class ExpansionRule(_Strict):
+    blocks_new_lines: bool = Field(False, description="options needing a new production line are forbidden",
+                                   json_schema_extra={"source": "case-study, What didn't go so well > Legal and regulatory challenges (Jiangsu)"})
+
+
+class Demonstration(_Strict):
+    pilots: int = Field(0, ge=0, le=10_000, description="demonstration sites installed at month 0")
+    option: str = Field("", description="option the pilots install (default: the first option)")
+    placement: Literal["association", "random"] = Field("association", description="where pilots are placed")
+    cost_per_pilot: float = F(0.0, 0, None, unit="currency", doc="public cost of one pilot")
+
+
+class Outreach(_Strict):
+    reach_per_month: float = F(0.0, 0, None, unit="firms/month", doc="firms contacted per month by training and booklets")
+    channel: Literal["association", "direct"] = Field("association", description="association: members first")
+    business_case: float = F(0.0, 0, 10, unit="1/contact", doc="belief learning from one contact with a costed business case (0 = awareness only)")
+    cost_per_contact: float = F(0.0, 0, None, unit="currency", doc="public cost of one contact")
+
+
+class BuyerPlatform(_Strict):
+    engaged_share: float = F(0.0, 0, 1, doc="share of export buyers engaged in the platform",
+                             source="case-study, INDIA: Kanpur/Unnao buyer platform")
+    pressure: float = F(0.0, 0, 1, unit="1/yr", doc="share of exported revenue at risk per year without the buyer-credited option")
+    cost_per_month: float = F(0.0, 0, None, unit="currency/month", doc="public cost of running the platform")
+
+
+class Enforcement(_Strict):
+    extra_inspection_rate: float = F(0.0, 0, 1, unit="1/month", doc="inspections added to the profile's baseline")
+    penalty: float | None = Field(None, ge=0, description="penalty per detected violation (default: profile's)")
+    cost_per_inspection: float = F(0.0, 0, None, unit="currency", doc="public cost of one extra inspection")
+
+
+class Mandate(_Strict):
+    level: Literal[0, 1, 2] = Field(0, description="required compliance: 0 none, 1 treatment (ETP), 2 zero liquid discharge")
+    deadline_month: int = Field(24, ge=0, le=1200, description="month the mandate takes effect")
+    legal_uncertainty: float = F(0.0, 0, 1, doc="probability firms put on the mandate being struck down (they wait)",
+                                 source="case-study, What didn't go so well > Legal and regulatory challenges (Kanpur ZLD)")
+    penalty: float = F(0.0, 0, None, unit="currency", doc="penalty per inspection that finds a firm short of the mandate")
+
+
+class Vendors(_Strict):
+    capacity_per_month: float = F(INF, 0, None, unit="installations/month", doc="installations vendors can make per month",
+                                  source="case-study, Key lessons: suppliers need 'sufficient capacity to meet demand'")
+    extra_capacity: float = F(0.0, 0, None, unit="installations/month", doc="capacity added by vendor capacity building")
+    cost_per_extra_installation: float = F(0.0, 0, None, unit="currency", doc="public cost per month of each added installation slot")
+
+
+class Recognition(_Strict):
+    reward: float = F(0.0, 0, None, unit="currency/adopter", doc="one-off reward or grading prize per adoption",
+                      source="sindh, 4.4.2: 'a grading system and reward for those who achieve CP'")
+
+
+class Levers(_Strict):
+    capex_subsidy: CapexSubsidy = CapexSubsidy()
+    green_finance: GreenFinance = GreenFinance()
+    tariff_rebate: TariffRebate = TariffRebate()
+    expansion_rule: ExpansionRule = ExpansionRule()
+    demonstration: Demonstration = Demonstration()
+    outreach: Outreach = Outreach()
+    buyer_platform: BuyerPlatform = BuyerPlatform()
+    enforcement: Enforcement = Enforcement()
+    mandate: Mandate = Mandate()
+    vendors: Vendors = Vendors()
+    recognition: Recognition = Recognition()
+
+
+class Scenario(_Strict):
+    """One simulation: a cluster, a horizon, a seed, behaviour and levers."""
+
+    name: str = Field("default", description="short name used in outputs")
+    description: str = Field("", description="one or two sentences for people")
+    cluster: str = Field("moradabad", description="a shipped profile name or a path to a profile TOML")
+    months: int = Field(120, ge=1, le=1200, description="simulated months")
+    seed: int = Field(20170301, ge=0, lt=2**63, description="seed of all counter-based draws")
+    n_firms: int | None = Field(None, ge=1, le=5_000_000, description="firms simulated (default: the profile's)")
+    behaviour: Behaviour = Behaviour()
+    levers: Levers = Levers()
