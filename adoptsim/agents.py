@@ -1,8 +1,8 @@
 """Firm: the per-agent face of one row of the firm arrays.
 
-A ``Firm`` holds no state of its own: its attributes read its row of the
-model's arrays, and its two actions run the shared decision rules
-(:mod:`adoptsim.rules`) as plain Python for that row. This is the readable
+A ``Firm`` holds no state of its own: its attributes read its record in the
+model's firm table, and its two actions run the shared decision rules
+(:mod:`adoptsim.rules`) as plain Python on that record. This is the readable
 path: step through ``Firm.decide`` in a debugger and you step through the
 model's behaviour.
 """
@@ -24,59 +24,59 @@ _adopt = adopt.py_func
 
 
 class Firm(mesa.Agent):
-    """An MSME in the cluster (one row ``row`` of ``model.firms``)."""
+    """An MSME in the cluster: record ``row`` of ``model.firms``."""
 
     def __init__(self, model: "AdoptionModel", row: int) -> None:
         super().__init__(model)
         self.row = row
+        self.record = model.firms[row]  # a view: writes go to the model's table
 
     # -- actions ---------------------------------------------------------
     def decide(self) -> None:
         """Hear, learn and weigh the options; maybe ask a vendor to install one."""
         m = self.model
-        _decide(self.row, m.month, m.firms, m.options, m.params, m.signals)
+        _decide(self.record, m.month, m.options, m.params, m.signals)
 
     def install(self) -> None:
         """Install the option the vendor queue granted this month, if any."""
-        m = self.model
-        k = m.firms.intent[self.row]
+        k = self.record.intent
         if k >= 0:
-            _adopt(self.row, k, m.firms, m.options, m.params)
+            _adopt(self.record, k, self.model.options, self.model.params)
 
     # -- readable state ----------------------------------------------------
     @property
     def sector(self) -> str:
-        return list(self.model.profile.sectors)[self.model.firms.sector[self.row]]
+        return list(self.model.profile.sectors)[self.record.sector]
 
     @property
     def size(self) -> str:
-        return SIZES[self.model.firms.size[self.row]]
+        return SIZES[self.record.size_class]
 
     @property
     def member(self) -> bool:
-        return bool(self.model.firms.member[self.row])
+        return bool(self.record.member)
 
     @property
     def aware(self) -> bool:
-        return bool(self.model.firms.aware[self.row])
+        return bool(self.record.aware)
 
     @property
     def belief(self) -> float:
-        return float(self.model.firms.belief[self.row])
+        return float(self.record.belief)
 
     @property
     def horizon(self) -> float:
-        return float(self.model.firms.horizon[self.row])
+        return float(self.record.horizon)
 
     @property
     def cash(self) -> float:
-        return float(self.model.firms.cash[self.row])
+        return float(self.record.cash)
 
     @property
     def adopted(self) -> list[str]:
         names = self.model.profile.option_names
-        return [names[k] for k in range(len(names)) if self.model.firms.adopted[self.row, k]]
+        return [names[k] for k in range(len(names)) if (int(self.record.adopted) >> k) & 1]
 
     @property
     def is_adopter(self) -> bool:
-        return bool(self.model.firms.adopted[self.row].any())
+        return bool(self.record.adopted)

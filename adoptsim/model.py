@@ -65,7 +65,7 @@ class AdoptionModel(mesa.Model):
         self._cost, self.series = world.cost, world.series
         self.month = 0
         self.signals = None
-        for row in range(self.firms.id.shape[0]):
+        for row in range(self.firms.shape[0]):
             Firm(self, row)
         self.datacollector = mesa.DataCollector(model_reporters={
             "adoption_share": "adoption_share",
@@ -88,7 +88,7 @@ class AdoptionModel(mesa.Model):
             self.signals = cluster_signals(self.firms, self.params)
             firms = self.agents_by_type[Firm]
             firms.shuffle_do("decide") if self.shuffle else firms.do("decide")
-            allocate(self.firms.intent, self.firms.priority, self.firms.id, self.params.capacity)
+            allocate(self.firms, self.params.capacity)
             firms.shuffle_do("install") if self.shuffle else firms.do("install")
             kernel.record(self.month, self.firms, self.options, self.params, self._cost, self.series)
         self.datacollector.collect(self)
@@ -110,7 +110,7 @@ class AdoptionModel(mesa.Model):
     # -- reporters -----------------------------------------------------------
     @property
     def n_firms(self) -> int:
-        return int(self.firms.id.shape[0])
+        return int(self.firms.shape[0])
 
     @property
     def adoption_share(self) -> float:

@@ -14,7 +14,7 @@ from scipy import stats
 from . import rng
 from .profiles import SIZES, Profile, load_profile
 from .scenario import Scenario
-from .state import OUTLAY, Firms, Options, Params, Series, empty_series
+from .state import MAX_OPTIONS, Options, Params, Series, empty_series, new_firms
 
 
 @dataclass
@@ -23,7 +23,7 @@ class World:
 
     scenario: Scenario
     profile: Profile
-    firms: Firms
+    firms: np.recarray
     options: Options
     params: Params
     cost: tuple
@@ -41,7 +41,7 @@ def _lognormal(u: np.ndarray, median: np.ndarray | float, sigma: np.ndarray | fl
     return np.asarray(median) * np.exp(np.asarray(sigma) * z)
 
 
-def synthesise_firms(scenario: Scenario, profile: Profile, n: int, n_options: int) -> Firms:
+def synthesise_firms(scenario: Scenario, profile: Profile, n: int) -> np.recarray:
     """Draw a heterogeneous firm population from a cluster profile."""
     seed = scenario.seed
     ids = np.arange(n, dtype=np.int64)
@@ -63,30 +63,30 @@ def synthesise_firms(scenario: Scenario, profile: Profile, n: int, n_options: in
         export = np.full(n, m)
     horizon = _lognormal(draw(rng.HORIZON), beh.horizon_median, beh.horizon_sigma)
     locality = np.minimum((draw(rng.LOCALITY) * info.n_localities).astype(np.int64), info.n_localities - 1)
-    return Firms(
-        id=ids, sector=sector, size=size, locality=locality,
-        member=draw(rng.MEMBER) < info.association_share,
-        bank=draw(rng.BANK) < info.credit_access,
-        scheme_known=draw(rng.SCHEME) < gf.scheme_awareness,
-        guaranteed=draw(rng.GUARANTEE) < gf.guarantee,
-        water_use=water, revenue=revenue, horizon=horizon, export_share=np.asarray(export, float),
-        cash=cash, aware=np.zeros(n, np.bool_), belief=np.full(n, beh.belief_prior),
-        demo=np.zeros(n, np.bool_), adopted=np.zeros((n, n_options), np.bool_),
-        intent=np.full(n, -1, np.int64), priority=np.zeros(n), contacted=np.zeros(n, np.bool_),
-        outlay=np.zeros((n, len(OUTLAY))),
-    )
+    firms = new_firms(n)
+    firms.id, firms.sector, firms.size_class, firms.locality = ids, sector, size, locality
+    firms.member = draw(rng.MEMBER) < info.association_share
+    firms.bank = draw(rng.BANK) < info.credit_access
+    firms.scheme_known = draw(rng.SCHEME) < gf.scheme_awareness
+    firms.guaranteed = draw(rng.GUARANTEE) < gf.guarantee
+    firms.water_use, firms.revenue, firms.horizon, firms.cash = water, revenue, horizon, cash
+    firms.export_share = export
+    firms.belief = beh.belief_prior
+    return firms
 
 
 def build_options(scenario: Scenario, profile: Profile) -> Options:
     opts = list(profile.technologies.values())
-    col = lambda attr, dtype=float: np.array([getattr(o, attr) for o in opts], dtype=dtype)  # noqa: E731
+    if len(opts) > MAX_OPTIONS:
+        raise ValueError(f"{profile.path}: at most {MAX_OPTIONS} technology options")
     blocks = scenario.levers.expansion_rule.blocks_new_lines
+    col = lambda attr, kind=float: tuple(kind(getattr(o, attr)) for o in opts)  # noqa: E731
     return Options(
         capex_fixed=col("capex_fixed"), capex_per_m3=col("capex_per_m3"), savings_per_m3=col("savings_per_m3"),
         water_saving=col("water_saving"), chemicals_per_m3=col("chemicals_per_m3"),
         energy_per_m3=col("energy_per_m3"), pollution_removed=col("pollution_removed"),
-        compliance_level=col("compliance_level", np.int64), imported_share=col("imported_share"),
-        buyer_credit=col("buyer_credit"), blocked=np.array([blocks and o.needs_new_line for o in opts], np.bool_),
+        compliance_level=col("compliance_level", int), imported_share=col("imported_share"),
+        buyer_credit=col("buyer_credit"), blocked=tuple(bool(blocks and o.needs_new_line) for o in opts),
     )
 
 
@@ -114,7 +114,7 @@ def build_params(scenario: Scenario, profile: Profile) -> Params:
     )
 
 
-def place_demonstrations(scenario: Scenario, profile: Profile, firms: Firms) -> int:
+def place_demonstrations(scenario: Scenario, profile: Profile, firms: np.recarray) -> int:
     """Install the demo option at the pilot firms (lowest DEMO draws among eligible)."""
     demo = scenario.levers.demonstration
     if demo.pilots == 0:
@@ -124,14 +124,14 @@ def place_demonstrations(scenario: Scenario, profile: Profile, firms: Firms) -> 
         raise ValueError(f"levers.demonstration.option: {demo.option!r} is not an option of "
                          f"{profile.name} ({', '.join(names)})")
     k = names.index(demo.option) if demo.option else 0
-    u = rng.uniforms(scenario.seed, firms.id, 0, rng.DEMO)
+    u = rng.uniforms(scenario.seed, np.ascontiguousarray(firms.id), 0, rng.DEMO)
     eligible = firms.member if demo.placement == "association" and firms.member.any() else np.ones_like(firms.member)
     order = np.lexsort((firms.id, u, ~eligible))  # eligible first, then by draw, then id
     chosen = order[: min(demo.pilots, firms.id.shape[0])]
     firms.demo[chosen] = True
     firms.aware[chosen] = True
     firms.belief[chosen] = 1.0
-    firms.adopted[chosen, k] = True
+    firms.adopted[chosen] |= np.uint8(1 << k)
     return len(chosen)
 
 
@@ -142,7 +142,7 @@ def build_world(scenario: Scenario) -> World:
     profile = load_profile(scenario.cluster)
     n = scenario.n_firms or profile.profile.n_firms
     opts = build_options(scenario, profile)
-    firms = synthesise_firms(scenario, profile, n, len(opts.capex_fixed))
+    firms = synthesise_firms(scenario, profile, n)
     pilots = place_demonstrations(scenario, profile, firms)
     params = build_params(scenario, profile)
     lv = scenario.levers

@@ -51,7 +51,7 @@ def _mix(z: np.uint64) -> np.uint64:
     return z ^ (z >> np.uint64(31))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def uniform(seed: int, firm: int, month: int, purpose: int) -> float:
     """Uniform draw in [0, 1) for one (seed, firm, month, purpose) key."""
     h = _mix(np.uint64(seed) + _GOLDEN)

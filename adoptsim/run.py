@@ -35,7 +35,7 @@ def tabulate(model: AdoptionModel) -> pd.DataFrame:
     return series_frame(
         model.series, prof, model.n_firms,
         np.bincount(f.sector, minlength=len(prof.sectors)),
-        np.bincount(f.size, minlength=3),
+        np.bincount(f.size_class, minlength=3),
         np.bincount(f.member.astype(np.int64), minlength=2),
     )
 

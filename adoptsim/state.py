@@ -1,8 +1,11 @@
 """The arrays a simulation runs on: firms, options, parameters, outcomes.
 
-State lives in NumPy arrays bundled in named tuples, which Numba compiles
-as structs and plain Python reads the same way (``firms.cash[i]``). Both
-engines share these objects; the Mesa agents are views on one row.
+Firms are one NumPy record array (a row per firm, fields listed in
+``FIRM_FIELDS``): the rules receive one firm's record and read and write its
+fields (``f.cash``), compiled or in plain Python alike, and the Mesa agents
+are views on one record. Options are tuples (one entry per option) and
+parameters plain scalars in named tuples, so passing them to a compiled rule
+costs nothing.
 """
 
 from __future__ import annotations
@@ -14,53 +17,73 @@ import numpy as np
 # Ways an adoption is financed.
 FIN_NONE, FIN_OWN, FIN_BANK, FIN_SCHEME, FIN_CONSORTIUM = -1, 0, 1, 2, 3
 
-# Per-adoption ledger columns (firms.outlay) and cluster-level public cost columns.
-OUTLAY = ("subsidy", "tariff_rebate", "recognition", "rate_subsidy", "guarantee", "private_investment")
-O_SUBSIDY, O_TARIFF, O_REWARD, O_RATE, O_GUARANTEE, O_PRIVATE = range(len(OUTLAY))
+# Public cost columns of the outcome series, in order; the first five are paid per adoption.
 PUBLIC = ("subsidy", "tariff_rebate", "recognition", "rate_subsidy", "guarantee",
           "outreach", "demonstration", "inspection", "vendors", "buyer_platform", "scheme_promotion")
 
 
-class Firms(NamedTuple):
-    """One row per firm. Traits are fixed at synthesis; the rest evolves monthly."""
+FIRM_FIELDS = (
+    # traits, fixed at synthesis
+    ("id", np.int64, "stable identity; keys every random draw"),
+    ("sector", np.int64, "index into the profile's sectors"),
+    ("size_class", np.int64, "0 micro, 1 small, 2 medium"),
+    ("locality", np.int64, "neighbourhood for peer and demo visibility"),
+    ("member", np.bool_, "member of a trade association / park committee"),
+    ("bank", np.bool_, "has a bank-loan option"),
+    ("scheme_known", np.bool_, "knows the green-finance scheme"),
+    ("guaranteed", np.bool_, "a guarantee would bring it to credit"),
+    ("demo", np.bool_, "demonstration site"),
+    ("water_use", np.float64, "m3/yr"),
+    ("revenue", np.float64, "currency/yr"),
+    ("horizon", np.float64, "months: longest acceptable payback"),
+    ("export_share", np.float64, "share of output sold to brand buyers"),
+    # state, evolving monthly
+    ("cash", np.float64, "currency: own funds for investment"),
+    ("aware", np.bool_, "knows cleaner options exist"),
+    ("belief", np.float64, "perceived share of the true savings"),
+    ("adopted", np.uint8, "bit k set when option k is installed"),
+    # this month's scratch
+    ("intent", np.int64, "option asked of a vendor this month, or -1"),
+    ("priority", np.float64, "vendor queue key this month"),
+    ("contacted", np.bool_, "reached by outreach this month"),
+    ("paid_subsidy", np.float64, "capex subsidy paid on this month's adoption"),
+    ("paid_rebate", np.float64, "tariff rebate paid"),
+    ("paid_reward", np.float64, "recognition reward paid"),
+    ("paid_rate", np.float64, "interest subsidy (present cost) paid"),
+    ("paid_guarantee", np.float64, "expected guarantee loss booked"),
+    ("invested", np.float64, "net capex borne by the firm"),
+)
+FIRM_DTYPE = np.dtype([(name, dtype) for name, dtype, _ in FIRM_FIELDS], align=True)
+MAX_OPTIONS = 8  # adopted is a uint8 bit set
 
-    id: np.ndarray            # int64, stable identity (keys every random draw)
-    sector: np.ndarray        # int64 index into the profile's sectors
-    size: np.ndarray          # int64 0 micro, 1 small, 2 medium
-    locality: np.ndarray      # int64 neighbourhood for peer / demo visibility
-    member: np.ndarray        # bool, trade association / park committee
-    bank: np.ndarray          # bool, has a bank-loan option
-    scheme_known: np.ndarray  # bool, knows the green-finance scheme
-    guaranteed: np.ndarray    # bool, a guarantee would bring it to credit
-    water_use: np.ndarray     # float64 m3/yr
-    revenue: np.ndarray       # float64 currency/yr
-    horizon: np.ndarray       # float64 months, longest acceptable payback
-    export_share: np.ndarray  # float64 share of output sold to brand buyers
-    cash: np.ndarray          # float64 currency, own funds for investment
-    aware: np.ndarray         # bool
-    belief: np.ndarray        # float64 perceived share of true savings
-    demo: np.ndarray          # bool, demonstration site
-    adopted: np.ndarray       # bool (n, K)
-    intent: np.ndarray        # int64 scratch: option chosen this month or -1
-    priority: np.ndarray      # float64 scratch: queue position for vendors
-    contacted: np.ndarray     # bool scratch: reached by outreach this month
-    outlay: np.ndarray        # float64 (n, len(OUTLAY)) scratch: this month's adoption ledger
+
+def new_firms(n: int) -> np.recarray:
+    """A zeroed firm table (one record per firm; ``intent`` set to -1)."""
+    firms = np.zeros(n, FIRM_DTYPE).view(np.recarray)
+    firms.intent[:] = -1
+    return firms
+
+
+def adopted_matrix(firms: np.ndarray, n_options: int) -> np.ndarray:
+    """The adoption bit sets expanded to an (n, K) boolean matrix."""
+    bits = np.asarray(firms["adopted"], dtype=np.uint8)
+    return ((bits[:, None] >> np.arange(n_options, dtype=np.uint8)) & 1).astype(bool)
 
 
 class Options(NamedTuple):
-    """Technology options, one entry per option (profile order)."""
+    """Technology options: each field a tuple with one entry per option (profile order)."""
 
-    capex_fixed: np.ndarray
-    capex_per_m3: np.ndarray
-    savings_per_m3: np.ndarray
-    water_saving: np.ndarray
-    chemicals_per_m3: np.ndarray
-    energy_per_m3: np.ndarray
-    pollution_removed: np.ndarray
-    compliance_level: np.ndarray  # int64
-    imported_share: np.ndarray
-    buyer_credit: np.ndarray
-    blocked: np.ndarray           # bool: forbidden by the expansion rule
+    capex_fixed: tuple
+    capex_per_m3: tuple
+    savings_per_m3: tuple
+    water_saving: tuple
+    chemicals_per_m3: tuple
+    energy_per_m3: tuple
+    pollution_removed: tuple
+    compliance_level: tuple  # int
+    imported_share: tuple
+    buyer_credit: tuple
+    blocked: tuple           # bool: forbidden by the expansion rule
 
 
 class Params(NamedTuple):

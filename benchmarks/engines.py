@@ -60,7 +60,7 @@ def main() -> None:
         print(f"{n:>7} {'numba':>7} {s.months:>6} {kernel_only:>9.3f} {fm_kernel:>15,.0f} {fm_kernel / fm_agent:>7.0f}x")
         print(f"{n:>7} {'(+build)':>7} {s.months:>6} {kernel_s:>9.3f} {n * s.months / kernel_s:>15,.0f}")
         print(f"{n:>7} {'agents':>7} {short.months:>6} {agent_s:>9.3f} {fm_agent:>15,.0f} {1:>7}x")
-        nbytes = sum(np.asarray(a).nbytes for a in model.firms)
+        nbytes = model.firms.nbytes
         print(f"{'':>7} memory: {nbytes / n:.0f} bytes per firm (firm arrays)")
 
 

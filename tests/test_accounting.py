@@ -7,7 +7,7 @@ import pytest
 
 from adoptsim import AdoptionModel
 from adoptsim.run import tabulate
-from adoptsim.state import PUBLIC
+from adoptsim.state import PUBLIC, adopted_matrix
 from conftest import scenario
 
 LEVERS = dict(
@@ -32,10 +32,11 @@ def test_support_paid_matches_an_independent_recount(model):
     """Subsidy, tariff rebate and rewards recomputed from who adopted what."""
     f, o, s = model.firms, model.options, model.config
     lv = s.levers
+    adopted = adopted_matrix(f, len(o.capex_fixed))
     subsidy = rebate = reward = 0.0
     for i in range(model.n_firms):
-        for k in range(o.capex_fixed.size):
-            if f.adopted[i, k] and not (f.demo[i] and k == 0):
+        for k in range(len(o.capex_fixed)):
+            if adopted[i, k] and not (f.demo[i] and k == 0):
                 gross = o.capex_fixed[k] + o.capex_per_m3[k] * f.water_use[i]
                 sub = min(lv.capex_subsidy.share * gross, lv.capex_subsidy.cap)
                 reb = lv.tariff_rebate.share * o.imported_share[k] * gross
@@ -82,5 +83,6 @@ def test_no_levers_no_public_cost():
 
 def test_water_saved_matches_adopted_options(model):
     f, o = model.firms, model.options
-    remaining = np.prod(np.where(f.adopted, 1.0 - o.water_saving[None, :], 1.0), axis=1)
+    adopted = adopted_matrix(f, len(o.water_saving))
+    remaining = np.prod(np.where(adopted, 1.0 - np.array(o.water_saving)[None, :], 1.0), axis=1)
     assert model.series.water_saved[-1] == pytest.approx(((1 - remaining) * f.water_use).sum(), rel=1e-12)

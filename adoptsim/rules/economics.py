@@ -21,13 +21,19 @@ import math
 
 from numba import njit
 
-from ..state import Firms, Options, Params
+from ..state import Options, Params
 
 
 @njit(cache=True)
-def capex(i: int, k: int, firms: Firms, opts: Options) -> float:
-    """One-off cost of option k for firm i before any public support."""
-    return opts.capex_fixed[k] + opts.capex_per_m3[k] * firms.water_use[i]
+def has(f, k: int) -> bool:
+    """Whether firm record ``f`` has installed option k."""
+    return (f.adopted >> k) & 1 == 1
+
+
+@njit(cache=True)
+def capex(f, k: int, opts: Options) -> float:
+    """One-off cost of option k for firm ``f`` before any public support."""
+    return opts.capex_fixed[k] + opts.capex_per_m3[k] * f.water_use
 
 
 @njit(cache=True)
@@ -40,21 +46,21 @@ def public_support(gross: float, k: int, opts: Options, p: Params) -> tuple:
 
 
 @njit(cache=True)
-def compliance_level(i: int, firms: Firms, opts: Options) -> int:
+def compliance_level(f, opts: Options) -> int:
     """Highest compliance level among the firm's adopted options."""
     level = 0
-    for k in range(opts.compliance_level.shape[0]):
-        if firms.adopted[i, k] and opts.compliance_level[k] > level:
+    for k in range(len(opts.compliance_level)):
+        if has(f, k) and opts.compliance_level[k] > level:
             level = opts.compliance_level[k]
     return level
 
 
 @njit(cache=True)
-def buyer_credit(i: int, firms: Firms, opts: Options) -> float:
+def buyer_credit(f, opts: Options) -> float:
     """Highest buyer credit among the firm's adopted options."""
     credit = 0.0
-    for k in range(opts.buyer_credit.shape[0]):
-        if firms.adopted[i, k] and opts.buyer_credit[k] > credit:
+    for k in range(len(opts.buyer_credit)):
+        if has(f, k) and opts.buyer_credit[k] > credit:
             credit = opts.buyer_credit[k]
     return credit
 
@@ -77,19 +83,18 @@ def expected_penalty(level: int, month: int, horizon: float, p: Params) -> float
 
 
 @njit(cache=True)
-def annual_benefit(i: int, k: int, month: int, firms: Firms, opts: Options, p: Params) -> float:
-    """Perceived yearly value of option k to firm i: savings + penalties avoided + buyer value."""
-    savings = opts.savings_per_m3[k] * firms.water_use[i]
+def annual_benefit(f, k: int, month: int, opts: Options, p: Params) -> float:
+    """Perceived yearly value of option k to firm ``f``: savings + penalties avoided + buyer value."""
+    savings = opts.savings_per_m3[k] * f.water_use
     if savings > 0.0:
-        savings *= firms.belief[i]
-    level = compliance_level(i, firms, opts)
+        savings *= f.belief
+    level = compliance_level(f, opts)
     new_level = max(level, opts.compliance_level[k])
-    avoided = (expected_penalty(level, month, firms.horizon[i], p)
-               - expected_penalty(new_level, month, firms.horizon[i], p))
-    gain = opts.buyer_credit[k] - buyer_credit(i, firms, opts)
+    avoided = expected_penalty(level, month, f.horizon, p) - expected_penalty(new_level, month, f.horizon, p)
+    gain = opts.buyer_credit[k] - buyer_credit(f, opts)
     buyer = 0.0
     if gain > 0.0:
-        buyer = p.buyer_engaged * p.buyer_pressure * firms.export_share[i] * firms.revenue[i] * gain
+        buyer = p.buyer_engaged * p.buyer_pressure * f.export_share * f.revenue * gain
     return savings + avoided + buyer
 
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from numba import njit
 
-from ..state import FIN_BANK, FIN_CONSORTIUM, FIN_NONE, FIN_OWN, FIN_SCHEME, Firms, Params
+from ..state import FIN_BANK, FIN_CONSORTIUM, FIN_NONE, FIN_OWN, FIN_SCHEME, Params
 
 
 @njit(cache=True)
-def financing(i: int, net: float, firms: Firms, p: Params) -> tuple:
+def financing(f, net: float, p: Params) -> tuple:
     """(kind, loan, rate) for a net cost ``net``; kind FIN_NONE when infeasible."""
-    own = min(max(firms.cash[i], 0.0), net)
+    own = min(max(f.cash, 0.0), net)
     loan = net - own
     if loan <= 0.0:
         return FIN_OWN, 0.0, 0.0
@@ -26,12 +26,12 @@ def financing(i: int, net: float, firms: Firms, p: Params) -> tuple:
         return FIN_NONE, loan, 0.0
     kind = FIN_NONE
     rate = 1e300
-    if firms.bank[i]:
+    if f.bank:
         kind, rate = FIN_BANK, p.bank_rate
     green = max(p.bank_rate - p.gf_rate_subsidy, 0.0)
-    if p.gf_enabled and firms.scheme_known[i] and (firms.bank[i] or firms.guaranteed[i]) and green < rate:
+    if p.gf_enabled and f.scheme_known and (f.bank or f.guaranteed) and green < rate:
         kind, rate = FIN_SCHEME, green
-    if p.consortium and firms.member[i]:
+    if p.consortium and f.member:
         pooled = green if p.gf_enabled else p.bank_rate
         if pooled < rate:
             kind, rate = FIN_CONSORTIUM, pooled

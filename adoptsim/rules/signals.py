@@ -5,16 +5,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..state import Firms, Params, Signals
+from ..state import Params, Signals
 
 
 @njit(cache=True)
-def cluster_signals(firms: Firms, p: Params) -> Signals:
+def cluster_signals(firms, p: Params) -> Signals:
     """Adopter shares (all, members, per locality), demo visibility and outreach odds.
 
     Computed from integer counts, so the result does not depend on firm order.
     """
-    n = firms.id.shape[0]
+    n = firms.shape[0]
     L = p.n_localities
     local_n = np.zeros(L, np.int64)
     local_a = np.zeros(L, np.int64)
@@ -24,22 +24,20 @@ def cluster_signals(firms: Firms, p: Params) -> Signals:
     n_mem_adopt = 0
     member_demo = False
     for i in range(n):
-        loc = firms.locality[i]
+        f = firms[i]
+        loc = f.locality
         local_n[loc] += 1
-        any_adopted = False
-        for k in range(firms.adopted.shape[1]):
-            if firms.adopted[i, k]:
-                any_adopted = True
+        any_adopted = f.adopted != 0
         if any_adopted:
             n_adopt += 1
             local_a[loc] += 1
-        if firms.member[i]:
+        if f.member:
             n_mem += 1
             if any_adopted:
                 n_mem_adopt += 1
-            if firms.demo[i]:
+            if f.demo:
                 member_demo = True
-        if firms.demo[i]:
+        if f.demo:
             local_demo[loc] = True
     local_share = np.zeros(L)
     for loc in range(L):

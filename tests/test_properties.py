@@ -1,0 +1,213 @@
+"""Property tests: any valid scenario runs, and the monthly outcome series stay consistent.
+
+Behaviour and lever values are drawn from the schema's own bounds (read from the
+pydantic field metadata), so a new parameter is covered automatically. Fields
+without an upper bound (costs, caps, capacities) get a finite test range, plus
+``inf`` where infinity is the default.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+import typing
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel
+
+from adoptsim import kernel
+from adoptsim.population import build_world
+from adoptsim.profiles import load_profile, shipped_profiles
+from adoptsim.rules.economics import acceptance_probability
+from adoptsim.scenario import Behaviour, Levers, Scenario, with_overrides
+from adoptsim.state import adopted_matrix
+
+CLUSTERS = shipped_profiles()
+
+# Finite upper ends for fields the schema leaves unbounded above.
+OPEN_ENDED = {
+    "cap": 5e7,
+    "capacity_per_month": 30.0,
+    "extra_capacity": 10.0,
+    "reach_per_month": 100.0,
+    "penalty": 1e7,
+    "reward": 1e6,
+}
+DEFAULT_OPEN_END = 1e6
+# Draws that matter only up to the firm count: keep them small.
+INT_CAPS = {"pilots": 80, "deadline_month": 40}
+
+
+def _bounds(info) -> tuple[float | None, float | None, bool, bool]:
+    lo = hi = None
+    lo_open = hi_open = False
+    for m in info.metadata:
+        if getattr(m, "ge", None) is not None:
+            lo = m.ge
+        if getattr(m, "gt", None) is not None:
+            lo, lo_open = m.gt, True
+        if getattr(m, "le", None) is not None:
+            hi = m.le
+        if getattr(m, "lt", None) is not None:
+            hi, hi_open = m.lt, True
+    return lo, hi, lo_open, hi_open
+
+
+def _floats(name: str, info, default) -> st.SearchStrategy:
+    lo, hi, lo_open, hi_open = _bounds(info)
+    lo = 0.0 if lo is None else float(lo)
+    if hi is None:
+        hi, hi_open = OPEN_ENDED.get(name, DEFAULT_OPEN_END), False
+    finite = st.floats(lo, float(hi), exclude_min=lo_open, exclude_max=hi_open,
+                       allow_nan=False, allow_infinity=False)
+    if isinstance(default, float) and math.isinf(default):
+        return st.one_of(st.just(default), finite)
+    return finite
+
+
+def _field_strategy(name: str, info) -> st.SearchStrategy:
+    ann = info.annotation
+    origin = typing.get_origin(ann)
+    args = typing.get_args(ann)
+    if ann is bool:
+        return st.booleans()
+    if ann is float:
+        return _floats(name, info, info.default)
+    if ann is int:
+        lo, hi, _, _ = _bounds(info)
+        return st.integers(int(lo or 0), min(int(hi), INT_CAPS.get(name, int(hi))))
+    if origin is typing.Literal:
+        return st.sampled_from(args)
+    if origin in (typing.Union, types.UnionType) and type(None) in args:
+        inner = next(a for a in args if a is not type(None))
+        assert inner is float, f"no strategy for {name}: {ann}"
+        return st.none() | _floats(name, info, None)
+    raise AssertionError(f"no strategy for field {name!r} of type {ann!r}")
+
+
+def _model_strategy(model: type[BaseModel], special: dict[str, st.SearchStrategy] | None = None):
+    special = special or {}
+    fields = {name: special[name] if name in special else _field_strategy(name, info)
+              for name, info in model.model_fields.items()}
+    return st.fixed_dictionaries(fields).map(lambda kw: model(**kw))
+
+
+def _levers(options: list[str]) -> st.SearchStrategy:
+    parts = {}
+    for lever, info in Levers.model_fields.items():
+        special = {"option": st.sampled_from(["", *options])} if lever == "demonstration" else {}
+        parts[lever] = _model_strategy(info.annotation, special)
+    return st.fixed_dictionaries(parts).map(lambda kw: Levers(**kw))
+
+
+@st.composite
+def scenarios(draw) -> Scenario:
+    cluster = draw(st.sampled_from(CLUSTERS))
+    options = load_profile(cluster).option_names
+    return Scenario(
+        cluster=cluster,
+        n_firms=draw(st.integers(20, 60)),
+        months=draw(st.integers(6, 24)),
+        seed=draw(st.integers(0, 2**63 - 1)),
+        behaviour=draw(_model_strategy(Behaviour)),
+        levers=draw(_levers(options)),
+    )
+
+
+def _check_invariants(world, scenario: Scenario) -> None:
+    s, f, opts = world.series, world.firms, world.options
+    n, T = scenario.n_firms, scenario.months
+    assert f.id.shape[0] == n
+    assert s.adopters.shape == (T + 1,)
+
+    # counts in range
+    assert np.all((0 <= s.adopters) & (s.adopters <= n))
+    assert np.all((0 <= s.aware) & (s.aware <= n))
+    assert np.all((0 <= s.by_option) & (s.by_option <= n))
+    assert np.all((0 <= s.compliant) & (s.compliant <= n))
+    assert np.all((0 <= s.contacts) & (s.contacts <= n))
+    assert np.all(s.installs >= 0)
+
+    # adoption is irreversible, awareness too
+    assert np.all(np.diff(s.adopters) >= 0)
+    assert np.all(np.diff(s.by_option, axis=0) >= 0)
+    assert np.all(np.diff(s.aware) >= 0)
+    # only aware firms adopt (demonstration pilots are made aware)
+    assert np.all(s.aware >= s.adopters)
+
+    # an adopter holds at least one option, each option-holder is an adopter
+    assert np.all(s.by_option.sum(axis=1) >= s.adopters)
+    assert np.all(s.by_option.max(axis=1) <= s.adopters)
+    # each installation adds exactly one option to one firm
+    assert np.array_equal(np.diff(s.by_option.sum(axis=1)), s.installs[1:])
+    assert s.installs[0] == 0
+
+    # breakdowns add up to the adopter count
+    assert np.array_equal(s.by_sector.sum(axis=1), s.adopters)
+    assert np.array_equal(s.by_size.sum(axis=1), s.adopters)
+    assert np.array_equal(s.by_member.sum(axis=1), s.adopters)
+
+    # physical outcomes and costs are non-negative and finite
+    for name in ("water_saved", "chemicals", "energy", "pollution_load", "private_investment"):
+        arr = getattr(s, name)
+        assert np.all(np.isfinite(arr)) and np.all(arr >= 0), name
+    assert np.all(np.isfinite(s.public_cost)) and np.all(s.public_cost >= 0)
+    # water saved cannot exceed water used
+    assert np.all(s.water_saved <= f.water_use.sum() * (1 + 1e-12))
+
+    # demonstration pilots are in place (aware adopters) from month 0
+    pilots = min(scenario.levers.demonstration.pilots, n)
+    assert s.adopters[0] == pilots
+    assert s.aware[0] == pilots
+    assert int(f.demo.sum()) == pilots
+
+    # blocked options are never installed after month 0
+    for k in np.flatnonzero(np.array(opts.blocked, dtype=bool)):
+        assert np.all(s.by_option[:, k] == s.by_option[0, k])
+
+    # the last row matches the final firm state
+    adopted = adopted_matrix(f, len(opts.capex_fixed))
+    assert np.array_equal(s.by_option[T], adopted.sum(axis=0))
+    assert s.adopters[T] == int(adopted.any(axis=1).sum())
+    assert s.aware[T] == int(f.aware.sum())
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=scenarios())
+def test_any_valid_scenario_runs_and_keeps_invariants(scenario):
+    world = build_world(scenario)
+    kernel.simulate(world.firms, world.options, world.params, world.cost, world.series)
+    _check_invariants(world, scenario)
+
+
+def test_invariants_hold_in_a_busy_run():
+    """A deterministic run where adoption, pilots, outreach and costs all happen."""
+    scenario = with_overrides(
+        Scenario(cluster="lahore", n_firms=60, months=24, seed=11),
+        attention=0.5, p_innovation=0.1, capex_subsidy_share=0.3, demonstration_pilots=3,
+        demonstration_cost_per_pilot=1000.0, outreach_reach_per_month=10.0, outreach_cost_per_contact=5.0,
+        green_finance_enabled=True, green_finance_rate_subsidy=0.05, vendors_capacity_per_month=2.0,
+    )
+    world = build_world(scenario)
+    kernel.simulate(world.firms, world.options, world.params, world.cost, world.series)
+    _check_invariants(world, scenario)
+    s = world.series
+    assert s.adopters[-1] > s.adopters[0] >= 3  # adoption does happen, so the invariants are not vacuous
+    assert s.installs.max() <= 2  # vendor capacity binds
+    assert s.public_cost.sum() > 0
+
+
+def test_tiny_decision_noise_does_not_crash():
+    """Regression: decision_noise * horizon used to underflow to 0 and raise ZeroDivisionError."""
+    for accept in (acceptance_probability, acceptance_probability.py_func):
+        assert accept(10.0, 0.1, 5e-324) == 0.0  # behaves as the deterministic test
+        assert accept(0.05, 0.1, 5e-324) == 1.0
+    scenario = with_overrides(
+        Scenario(cluster="lahore", n_firms=40, months=6),
+        decision_noise=5e-324, horizon_median=0.1, horizon_sigma=0.0, attention=1.0, p_innovation=1.0,
+    )
+    world = build_world(scenario)
+    kernel.simulate(world.firms, world.options, world.params, world.cost, world.series)
+    _check_invariants(world, scenario)
