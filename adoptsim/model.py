@@ -99,9 +99,10 @@ class AdoptionModel(mesa.Model):
         """Run to the scenario's horizon (the kernel runs all months in one call)."""
         if self.engine == "numba" and self.month == 0:
             kernel.simulate(self.firms, self.options, self.params, self._cost, self.series)
-            self.month = self.config.months
+            for month in range(1, self.config.months + 1):  # reporters read the series row of self.month
+                self.month = month
+                self.datacollector.collect(self)
             self.running = False
-            self.datacollector.collect(self)
         else:
             while self.running:
                 self.step()

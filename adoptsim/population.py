@@ -148,7 +148,7 @@ def build_world(scenario: Scenario) -> World:
     lv = scenario.levers
     cost = (
         float(lv.outreach.cost_per_contact),
-        float(n * lv.enforcement.extra_inspection_rate * lv.enforcement.cost_per_inspection),
+        float(n * (params.inspection_rate - profile.profile.inspection_rate) * lv.enforcement.cost_per_inspection),
         float(lv.vendors.extra_capacity * lv.vendors.cost_per_extra_installation),
         float(lv.buyer_platform.cost_per_month),
         float(lv.green_finance.enabled * firms.scheme_known.sum() * lv.green_finance.promotion_cost),

@@ -86,3 +86,27 @@ def test_water_saved_matches_adopted_options(model):
     adopted = adopted_matrix(f, len(o.water_saving))
     remaining = np.prod(np.where(adopted, 1.0 - np.array(o.water_saving)[None, :], 1.0), axis=1)
     assert model.series.water_saved[-1] == pytest.approx(((1 - remaining) * f.water_use).sum(), rel=1e-12)
+
+
+def test_public_support_never_exceeds_capex():
+    """Subsidy + rebate + reward are capped by the cost they support."""
+    m = AdoptionModel(scenario(cluster="lahore", months=36, capex_subsidy_share=0.9, tariff_rebate_share=1.0,
+                               recognition_reward=1e9)).run()
+    cost = dict(zip(PUBLIC, m.series.public_cost.sum(axis=0)))
+    support = cost["subsidy"] + cost["tariff_rebate"] + cost["recognition"]
+    f, o = m.firms, m.options
+    adopted = adopted_matrix(f, len(o.capex_fixed)) & ~f.demo[:, None]
+    capex = np.array(o.capex_fixed)[None, :] + np.array(o.capex_per_m3)[None, :] * f.water_use[:, None]
+    assert support > 0
+    assert support == pytest.approx((capex * adopted).sum(), rel=1e-9)  # everything was paid for
+    assert m.series.private_investment.sum() == 0.0
+
+
+def test_inspection_cost_counts_only_inspections_added():
+    """Extra inspections beyond certainty (rate capped at 1) are not paid for."""
+    m = AdoptionModel(scenario(cluster="taihu", months=12, enforcement_extra_inspection_rate=0.9,
+                               enforcement_cost_per_inspection=100.0))
+    base = m.profile.profile.inspection_rate
+    assert base + 0.9 > 1
+    cost = dict(zip(PUBLIC, m.run().series.public_cost.sum(axis=0)))
+    assert cost["inspection"] == pytest.approx(12 * m.n_firms * (1 - base) * 100.0)

@@ -31,7 +31,7 @@ def test_cheaper_credit_never_lowers_adoption():
     assert np.all(shares[2] >= shares[0] - 0.01)
 
 
-def test_finance_raises_adoption_most_among_small_firms():
+def test_finance_raises_adoption_in_every_size_class():
     """Pattern 4: a guarantee plus consortium loans relaxes the cash constraint."""
     def by_size(**kw):
         rows = [tabulate(AdoptionModel(scenario(seed=s, **kw)).run()).iloc[-1] for s in SEEDS]

@@ -113,3 +113,11 @@ def test_batch_run_varies_scenario_values():
     assert all(r["Step"] == 24 for r in results)
     by_seed = {(r["rng"], r["capex_subsidy_share"]): r["adoption_share"] for r in results}
     assert by_seed[(1, 0.0)] != by_seed[(2, 0.0)] or by_seed[(1, 0.5)] != by_seed[(2, 0.5)]
+
+
+def test_datacollector_identical_across_engines():
+    s = scenario(**CASES["lahore-green-finance"])
+    a = AdoptionModel(s).run().datacollector.get_model_vars_dataframe()
+    b = AdoptionModel(s, engine="agents").run().datacollector.get_model_vars_dataframe()
+    assert len(a) == s.months + 1
+    assert a.equals(b)

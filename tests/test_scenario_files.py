@@ -411,3 +411,11 @@ def test_experiment_file_loads(path):
         raw = tomllib.load(fh)
     assert scenario.name == raw.get("name", path.stem)
     assert load_profile(scenario.cluster).option_names
+
+
+def test_demonstration_of_a_blocked_option_is_refused(tmp_path):
+    path = tmp_path / "blocked-demo.toml"
+    path.write_text('cluster = "taihu"\n[levers.expansion_rule]\nblocks_new_lines = true\n'
+                    '[levers.demonstration]\npilots = 1\noption = "modern_dyeing"\n')
+    with pytest.raises(ScenarioError, match=r"blocked-demo.toml: levers.demonstration.option: .*new production line"):
+        load_scenario(path)

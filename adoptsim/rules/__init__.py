@@ -10,11 +10,12 @@ irrelevant and the two engines agree exactly.
 
 Monthly sequence for firm *i* (equations in ``docs/ODD.md``, Submodels):
 
-1. outreach contact with probability :math:`c_i`;
+1. outreach contact (:math:`C_i`) with probability :math:`c_i`;
 2. an unaware firm becomes aware with probability
    :math:`1 - e^{-(p + q\,\phi_i + q_a m_i A_m)}` (or when contacted), with
    peer signal :math:`\phi_i = (1-w) A + w A_{\ell(i)}`;
-3. belief :math:`b \leftarrow b + (1-b)(1 - e^{-(\lambda_p \phi_i + \lambda_d D_i + \lambda_c c_i)})`;
+3. belief :math:`b \leftarrow b + (1-b)(1 - e^{-(\lambda_p \phi_i + \lambda_d D_i + \lambda_c C_i)})`,
+   with :math:`C_i` = 1 if contacted this month;
 4. with probability *attention* it evaluates every open option *k*:
    payback :math:`P_{ik} = 12\,C_{ik} / B_{ik}` months, accepted with
    probability :math:`1/(1 + e^{(P_{ik} - h_i)/(\sigma h_i)})` if financing is

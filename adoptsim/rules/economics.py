@@ -38,9 +38,13 @@ def capex(f, k: int, opts: Options) -> float:
 
 @njit(cache=True)
 def public_support(gross: float, k: int, opts: Options, p: Params) -> tuple:
-    """(subsidy, tariff rebate, reward) paid on an adoption of gross cost ``gross``."""
+    """(subsidy, tariff rebate, reward) paid on an adoption of gross cost ``gross``.
+
+    Applied in that order, each at most what is left of the cost, so public
+    support never exceeds the capex.
+    """
     subsidy = min(p.subsidy_share * gross, p.subsidy_cap)
-    rebate = p.tariff_rebate * opts.imported_share[k] * gross
+    rebate = min(p.tariff_rebate * opts.imported_share[k] * gross, gross - subsidy)
     reward = min(p.reward, max(0.0, gross - subsidy - rebate))
     return subsidy, rebate, reward
 

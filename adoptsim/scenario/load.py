@@ -88,6 +88,11 @@ def scenario_from_dict(data: dict, origin: str = "<scenario>") -> Scenario:
     if demo and demo not in profile.technologies:
         raise ScenarioError(f"{origin}: levers.demonstration.option: {demo!r} is not an option of cluster "
                             f"{profile.name!r} (allowed: {', '.join(profile.technologies)})")
+    demo_option = profile.technologies[demo or next(iter(profile.technologies))]
+    if (scenario.levers.demonstration.pilots and demo_option.needs_new_line
+            and scenario.levers.expansion_rule.blocks_new_lines):
+        raise ScenarioError(f"{origin}: levers.demonstration.option: {demo or 'the first option'!r} needs a new "
+                            "production line, which levers.expansion_rule.blocks_new_lines forbids")
     return scenario
 
 

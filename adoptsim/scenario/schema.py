@@ -29,9 +29,11 @@ class Behaviour(_Strict):
     """Behavioural parameters: the uncertain ones a calibration fits."""
 
     p_innovation: float = F(0.004, 0, 1, unit="1/month", doc="spontaneous awareness hazard (Bass innovation p)",
-                            source="MODEL.md Bass priors p 0.001-0.03/yr is too low for engaged clusters; assumption, to be calibrated")
+                            source="assumption, to be calibrated: above MODEL.md's durable-goods Bass prior "
+                                   "(p 0.001-0.03/yr) because p here drives awareness, not purchase")
     q_imitation: float = F(0.15, 0, 5, unit="1/month", doc="awareness hazard per unit adopter share (Bass imitation q)",
-                           source="MODEL.md Bass priors q 0.1-0.6/yr; assumption, to be calibrated")
+                           source="assumption, to be calibrated: above MODEL.md's durable-goods Bass prior "
+                                  "(q 0.1-0.6/yr) because q here drives awareness, not purchase")
     q_association: float = F(0.2, 0, 5, unit="1/month", doc="extra awareness hazard for members per unit member-adopter share",
                              source="case-study, Key lessons: associations 'far more likely to be successful'; strength assumed")
     locality_weight: float = F(0.5, 0, 1, doc="weight of own-locality adopters in the peer signal (0 = full mixing)")
@@ -105,7 +107,7 @@ class Enforcement(_Strict):
 class Mandate(_Strict):
     level: Literal[0, 1, 2] = Field(0, description="required compliance: 0 none, 1 treatment (ETP), 2 zero liquid discharge")
     deadline_month: int = Field(24, ge=0, le=1200, description="month the mandate takes effect")
-    legal_uncertainty: float = F(0.0, 0, 1, doc="probability firms put on the mandate being struck down (they wait)",
+    legal_uncertainty: float = F(0.0, 0, 1, doc="probability firms put on the mandate being struck down; discounts its expected penalty",
                                  source="case-study, What didn't go so well > Legal and regulatory challenges (Kanpur ZLD)")
     penalty: float = F(0.0, 0, None, unit="currency", doc="penalty per inspection that finds a firm short of the mandate")
 
