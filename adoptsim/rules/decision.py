@@ -16,7 +16,7 @@ from .economics import acceptance_probability, annual_benefit, capex, has, payba
 from .finance import financing, interest
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def option_cost(f, k: int, opts: Options, p: Params) -> tuple:
     """(total cost to the firm incl. interest, finance kind, loan, rate) of option k."""
     gross = capex(f, k, opts)
@@ -26,7 +26,7 @@ def option_cost(f, k: int, opts: Options, p: Params) -> tuple:
     return net + interest(loan, rate, p), kind, loan, rate
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def realised_savings(f, opts: Options) -> float:
     """True net money savings per year of the firm's adopted options."""
     total = 0.0
@@ -36,7 +36,7 @@ def realised_savings(f, opts: Options) -> float:
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def firm_month(f, month: int, opts: Options, p: Params, sig: Signals) -> None:
     """Advance firm ``f`` by one month up to its request for an installation.
 
@@ -88,7 +88,7 @@ def firm_month(f, month: int, opts: Options, p: Params, sig: Signals) -> None:
         f.priority = rng.uniform(p.seed, fid, month, rng.PRIORITY)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def adopt(f, k: int, opts: Options, p: Params) -> None:
     """Install option k at firm ``f``: pay, borrow, and book the public outlays on ``f``."""
     gross = capex(f, k, opts)

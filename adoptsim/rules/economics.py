@@ -24,19 +24,19 @@ from numba import njit
 from ..state import Options, Params
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def has(f, k: int) -> bool:
     """Whether firm record ``f`` has installed option k."""
     return (f.adopted >> k) & 1 == 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def capex(f, k: int, opts: Options) -> float:
     """One-off cost of option k for firm ``f`` before any public support."""
     return opts.capex_fixed[k] + opts.capex_per_m3[k] * f.water_use
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def public_support(gross: float, k: int, opts: Options, p: Params) -> tuple:
     """(subsidy, tariff rebate, reward) paid on an adoption of gross cost ``gross``.
 
@@ -49,7 +49,7 @@ def public_support(gross: float, k: int, opts: Options, p: Params) -> tuple:
     return subsidy, rebate, reward
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def compliance_level(f, opts: Options) -> int:
     """Highest compliance level among the firm's adopted options."""
     level = 0
@@ -59,7 +59,7 @@ def compliance_level(f, opts: Options) -> int:
     return level
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def buyer_credit(f, opts: Options) -> float:
     """Highest buyer credit among the firm's adopted options."""
     credit = 0.0
@@ -69,7 +69,7 @@ def buyer_credit(f, opts: Options) -> float:
     return credit
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def expected_penalty(level: int, month: int, horizon: float, p: Params) -> float:
     """Expected penalties per year for a firm at compliance ``level``.
 
@@ -86,7 +86,7 @@ def expected_penalty(level: int, month: int, horizon: float, p: Params) -> float
     return penalty
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def annual_benefit(f, k: int, month: int, opts: Options, p: Params) -> float:
     """Perceived yearly value of option k to firm ``f``: savings + penalties avoided + buyer value."""
     savings = opts.savings_per_m3[k] * f.water_use
@@ -102,7 +102,7 @@ def annual_benefit(f, k: int, month: int, opts: Options, p: Params) -> float:
     return savings + avoided + buyer
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def payback_months(cost: float, benefit: float) -> float:
     """Simple payback in months; infinite when the option never pays."""
     if benefit <= 0.0:
@@ -110,7 +110,7 @@ def payback_months(cost: float, benefit: float) -> float:
     return 12.0 * cost / benefit
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def acceptance_probability(payback: float, horizon: float, noise: float) -> float:
     """Logistic payback test against the firm's own horizon (step function at noise 0)."""
     if payback == math.inf:

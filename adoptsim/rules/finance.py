@@ -15,7 +15,7 @@ from numba import njit
 from ..state import FIN_BANK, FIN_CONSORTIUM, FIN_NONE, FIN_OWN, FIN_SCHEME, Params
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def financing(f, net: float, p: Params) -> tuple:
     """(kind, loan, rate) for a net cost ``net``; kind FIN_NONE when infeasible."""
     own = min(max(f.cash, 0.0), net)
@@ -40,7 +40,7 @@ def financing(f, net: float, p: Params) -> tuple:
     return kind, loan, rate
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def interest(loan: float, rate: float, p: Params) -> float:
     """Interest paid over the loan term (straight-line repayment)."""
     return loan * rate * p.loan_term / 24.0
