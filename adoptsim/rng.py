@@ -52,13 +52,28 @@ def _mix(z: np.uint64) -> np.uint64:
 
 
 @njit(cache=True, inline="always")
-def uniform(seed: int, firm: int, month: int, purpose: int) -> float:
-    """Uniform draw in [0, 1) for one (seed, firm, month, purpose) key."""
+def stream(seed: int, firm: int, month: int) -> int:
+    """The hashed (seed, firm, month) prefix; :func:`draw` finishes a key with a purpose.
+
+    Returned as the int64 with the same bits, so it survives a trip through
+    plain Python (the per-agent path) unchanged.
+    """
     h = _mix(np.uint64(seed) + _GOLDEN)
     h = _mix(h ^ (np.uint64(firm) + _GOLDEN))
-    h = _mix(h ^ (np.uint64(month) + _GOLDEN))
-    h = _mix(h ^ (np.uint64(purpose) + _GOLDEN))
+    return np.int64(_mix(h ^ (np.uint64(month) + _GOLDEN)))
+
+
+@njit(cache=True, inline="always")
+def draw(key: int, purpose: int) -> float:
+    """Uniform draw in [0, 1) for one purpose within a :func:`stream`."""
+    h = _mix(np.uint64(key) ^ (np.uint64(purpose) + _GOLDEN))
     return float(h >> np.uint64(11)) * _TO_UNIT
+
+
+@njit(cache=True)
+def uniform(seed: int, firm: int, month: int, purpose: int) -> float:
+    """Uniform draw in [0, 1) for one (seed, firm, month, purpose) key."""
+    return draw(stream(seed, firm, month), purpose)
 
 
 @njit(cache=True)

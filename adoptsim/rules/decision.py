@@ -43,14 +43,14 @@ def firm_month(f, month: int, opts: Options, p: Params, sig: Signals) -> None:
     Writes ``cash``, ``aware``, ``belief``, ``contacted``, ``intent`` (chosen
     option or -1) and ``priority`` (vendor queue key).
     """
-    fid = f.id
+    key = rng.stream(p.seed, f.id, month)  # every draw below is keyed (seed, firm, month, purpose)
     f.intent = -1
     if f.adopted:
         f.cash += realised_savings(f, opts) / 12.0
 
     member = f.member
     contact_p = sig.outreach_member if member else sig.outreach_other
-    contacted = contact_p > 0.0 and rng.uniform(p.seed, fid, month, rng.OUTREACH) < contact_p
+    contacted = contact_p > 0.0 and rng.draw(key, rng.OUTREACH) < contact_p
     f.contacted = contacted
     loc = f.locality
     peer = (1.0 - p.locality_weight) * sig.share_all + p.locality_weight * sig.local_share[loc]
@@ -59,7 +59,7 @@ def firm_month(f, month: int, opts: Options, p: Params, sig: Signals) -> None:
         hazard = p.p_innovation + p.q_imitation * peer
         if member:
             hazard += p.q_association * sig.share_members
-        if contacted or rng.uniform(p.seed, fid, month, rng.AWARE) < 1.0 - math.exp(-hazard):
+        if contacted or rng.draw(key, rng.AWARE) < 1.0 - math.exp(-hazard):
             f.aware = True
         else:
             return
@@ -69,7 +69,7 @@ def firm_month(f, month: int, opts: Options, p: Params, sig: Signals) -> None:
     b = f.belief
     f.belief = b + (1.0 - b) * (1.0 - math.exp(-learning))
 
-    if rng.uniform(p.seed, fid, month, rng.ATTEND) >= p.attention:
+    if rng.draw(key, rng.ATTEND) >= p.attention:
         return
     best = -1
     best_payback = math.inf
@@ -81,11 +81,11 @@ def firm_month(f, month: int, opts: Options, p: Params, sig: Signals) -> None:
             continue
         payback = payback_months(cost, annual_benefit(f, k, month, opts, p))
         accept = acceptance_probability(payback, f.horizon, p.decision_noise)
-        if rng.uniform(p.seed, fid, month, rng.ADOPT + k) < accept and payback < best_payback:
+        if rng.draw(key, rng.ADOPT + k) < accept and payback < best_payback:
             best, best_payback = k, payback
     if best >= 0:
         f.intent = best
-        f.priority = rng.uniform(p.seed, fid, month, rng.PRIORITY)
+        f.priority = rng.draw(key, rng.PRIORITY)
 
 
 @njit(cache=True, inline="always")
