@@ -3,7 +3,8 @@
 Numba's ``cache=True`` invalidates a cached function only when *its own*
 file changes, not when a rule it calls in another module does; a stale
 kernel would silently run old rules. Keying the cache folder by the hash of
-every module in the package makes any source change start a fresh cache.
+every module that holds compiled code (``JIT_SOURCES``) makes any change to
+them start a fresh cache.
 An explicit ``NUMBA_CACHE_DIR`` set by the user is respected.
 """
 
@@ -15,12 +16,15 @@ import sys
 from pathlib import Path
 
 
+JIT_SOURCES = ("rng.py", "state.py", "kernel.py", "rules/*.py")
+
+
 def configure() -> None:
     if "NUMBA_CACHE_DIR" in os.environ:
         return
     root = Path(__file__).parent
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
+    for path in sorted(p for pattern in JIT_SOURCES for p in root.glob(pattern)):
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
     base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "adoptsim" / "numba"

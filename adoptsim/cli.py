@@ -18,6 +18,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from .sweep import load_sweep, run_sweep
+
+    sweep = load_sweep(args.sweep)
+    out = Path(args.out) if args.out else Path("adoptsim-out") / sweep.name
+    n_runs = len(sweep.variants) * sweep.replicates
+    where = f"Dask ({args.dask})" if args.dask else f"{args.workers} worker(s)"
+    print(f"{sweep.name}: {len(sweep.variants)} scenarios x {sweep.replicates} replicates = {n_runs} runs, "
+          f"on {where} -> {out}/")
+    report = run_sweep(sweep, out, workers=args.workers, dask=args.dask, overwrite=args.overwrite,
+                       progress=not args.quiet)
+    if report.skipped_units:
+        print(f"resumed: {report.skipped_units} of {report.total_units} units were already finished")
+    print(f"done: {report.runs} runs in {report.seconds:.1f} s; results in {out}/ "
+          f"(next: adoptsim compare {out})")
+    return 0
+
+
 def _cmd_profiles(args: argparse.Namespace) -> int:
     from .profiles import load_profile, shipped_profiles
 
@@ -38,6 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="compiled kernel (default) or the readable per-agent Mesa path")
     p.add_argument("--no-figure", action="store_true", help="skip the adoption-curve PNG")
     p.set_defaults(func=_cmd_run)
+    p = sub.add_parser("sweep", help="run a sweep of scenarios x replicates (resumable)")
+    p.add_argument("sweep", help="sweep TOML file (see experiments/smoke-sweep.toml)")
+    p.add_argument("--out", help="results directory (default: adoptsim-out/<sweep name>)")
+    p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
+    p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask scheduler: tcp://host:port, or 'local'")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace results of a different sweep in --out instead of refusing")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_sweep)
     p = sub.add_parser("profiles", help="list the shipped cluster profiles")
     p.set_defaults(func=_cmd_profiles)
     return parser
@@ -45,11 +72,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from .scenario import ScenarioError
+    from .sweep import SweepError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ScenarioError, FileNotFoundError) as err:
+    except KeyboardInterrupt:
+        print("\nadoptsim: interrupted; finished work is saved; run the same command again to resume",
+              file=sys.stderr)
+        return 130
+    except (ScenarioError, SweepError, FileNotFoundError) as err:
         print(f"adoptsim: error: {err}", file=sys.stderr)
         return 2
 

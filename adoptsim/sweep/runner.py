@@ -1,0 +1,77 @@
+"""Run a sweep: plan units, skip finished ones, execute the rest, write each on arrival."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .executors import dask_cluster, in_process, local_processes
+from .spec import Sweep
+from .store import Unit, plan_units, prepare, write_unit
+from .work import run_unit
+
+
+@dataclass
+class SweepReport:
+    """What a call to :func:`run_sweep` did."""
+
+    out_dir: Path
+    total_units: int
+    skipped_units: int
+    ran_units: int
+    runs: int
+    seconds: float
+
+
+def tasks_for(sweep: Sweep, units: list[Unit]) -> list[dict]:
+    variants = {v.id: v for v in sweep.variants}
+    tasks = []
+    for u in units:
+        v = variants[u.variant]
+        tasks.append({
+            "scenario": sweep.scenario(v).model_dump(mode="json"),
+            "variant": v.id, "variant_name": v.name,
+            "replicates": list(u.replicates), "seeds": [sweep.replicate_seed(r) for r in u.replicates],
+        })
+    return tasks
+
+
+def run_sweep(sweep: Sweep, out_dir: str | Path, *, workers: int = 1, dask: str | None = None,
+              overwrite: bool = False, progress: bool = True, work: Callable = run_unit) -> SweepReport:
+    """Run every unfinished unit of ``sweep`` into ``out_dir`` (resumable, atomic per unit).
+
+    ``work`` is the function run per unit (default :func:`~adoptsim.sweep.work.run_unit`,
+    the adoption model); it must be importable by worker processes.
+    """
+    out_dir = Path(out_dir)
+    t0 = time.perf_counter()
+    units = plan_units(sweep)
+    done = prepare(out_dir, sweep, units, overwrite=overwrite)
+    todo = [u for u in units if u.key not in done]
+    tasks = tasks_for(sweep, todo)
+    if dask:
+        results = dask_cluster(work, tasks, dask, max(workers, 1))
+    elif workers > 1 and len(tasks) > 1:
+        results = local_processes(work, tasks, workers)
+    else:
+        results = in_process(work, tasks)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        n_runs = sum(len(u.replicates) for u in todo)
+        bar = tqdm(total=n_runs, unit="run", desc=sweep.name, dynamic_ncols=True,
+                   initial=0, postfix={"done before": sum(len(u.replicates) for u in units) - n_runs})
+    runs = 0
+    try:
+        for i, frame in results:
+            write_unit(out_dir, todo[i], frame)
+            runs += len(todo[i].replicates)
+            if bar is not None:
+                bar.update(len(todo[i].replicates))
+    finally:
+        if bar is not None:
+            bar.close()
+    return SweepReport(out_dir, len(units), len(units) - len(todo), len(todo), runs, time.perf_counter() - t0)
