@@ -82,6 +82,8 @@ def prepare(out_dir: Path, sweep: Sweep, units: list[Unit], *, overwrite: bool =
         raise SweepError(f"{out_dir}: exists and is not a sweep results directory (no {MANIFEST}); "
                          "choose an empty or new --out directory")
     (out_dir / RUNS).mkdir(parents=True, exist_ok=True)
+    for stale in (out_dir / RUNS).glob(".*.tmp"):  # a write cut short by a kill: never a result
+        stale.unlink()
     write_json(manifest_for(sweep, units), manifest_path)
     return finished_units(out_dir)
 

@@ -31,12 +31,12 @@ def run_replicate(scenario: Scenario) -> pd.DataFrame:
 def run_unit(task: dict) -> pd.DataFrame:
     """Run ``task`` = {scenario, variant, variant_name, replicates, seeds}; rows of every run."""
     base = Scenario.model_validate(task["scenario"])
-    frames = []
-    for replicate, seed in zip(task["replicates"], task["seeds"]):
-        frame = run_replicate(base.model_copy(update={"seed": seed}))
-        frame.insert(0, "seed", np.int64(seed))
-        frame.insert(0, "replicate", np.int64(replicate))
-        frame.insert(0, "variant_name", task["variant_name"])
-        frame.insert(0, "variant", task["variant"])
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    frames = [run_replicate(base.model_copy(update={"seed": seed})) for seed in task["seeds"]]
+    rows = len(frames[0])
+    ids = pd.DataFrame({
+        "variant": np.repeat(task["variant"], rows * len(frames)),
+        "variant_name": np.repeat(task["variant_name"], rows * len(frames)),
+        "replicate": np.repeat(np.asarray(task["replicates"], np.int64), rows),
+        "seed": np.repeat(np.asarray(task["seeds"], np.int64), rows),
+    })
+    return pd.concat([ids, pd.concat(frames, ignore_index=True)], axis=1)

@@ -1,0 +1,83 @@
+"""Sweep throughput and the per-run overhead of the sweep machinery.
+
+Run on demand (not a test):
+    .venv/bin/python benchmarks/sweep.py            # quick: 8 scenarios x 5 replicates
+    .venv/bin/python benchmarks/sweep.py --full     # the issue's 100 scenarios x 20 replicates
+
+All on the Moradabad profile (5,000 firms x 120 months). In one process it
+measures the bare kernel call (``kernel.simulate`` on a built world), a run
+including population synthesis, and a sweep run (synthesis + kernel + outcome
+table + atomic Parquet write + scheduling), then a sweep with 1 and 2 local
+workers. Overheads are ratios against the bare kernel measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from adoptsim.kernel import simulate
+from adoptsim.population import build_world
+from adoptsim.scenario import Scenario, with_overrides
+from adoptsim.sweep import Sweep, Variant, run_sweep
+
+
+def timed(fn, repeat: int = 5) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def make_sweep(n_variants: int, replicates: int) -> Sweep:
+    base = with_overrides(Scenario(), cluster="moradabad", months=120, name="moradabad")
+    variants = [Variant("s000", "baseline", {})] + [
+        Variant(f"s{i:03d}", f"subsidy {i}", {"capex_subsidy_share": round(0.5 * i / n_variants, 4)})
+        for i in range(1, n_variants)]
+    return Sweep("bench", base, variants, replicates, seed=1)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--full", action="store_true", help="100 scenarios x 20 replicates")
+    args = ap.parse_args()
+    n_var, reps = (100, 20) if args.full else (8, 5)
+    scenario = with_overrides(Scenario(), cluster="moradabad", months=120)
+    firm_months = scenario.n_firms or 5000
+    firm_months *= scenario.months
+
+    def bare():
+        w = build_world(scenario)
+        t0 = time.perf_counter()
+        simulate(w.firms, w.options, w.params, w.cost, w.series)
+        return time.perf_counter() - t0
+
+    bare()  # compile / load cache
+    kernel_s = min(bare() for _ in range(5))
+    build_and_run = timed(lambda: simulate(*(lambda w: (w.firms, w.options, w.params, w.cost, w.series))(
+        build_world(scenario))))
+    print(f"bare kernel call        {kernel_s * 1e3:8.1f} ms/run   {firm_months / kernel_s / 1e6:6.1f} M firm-months/s")
+    print(f"+ population synthesis  {build_and_run * 1e3:8.1f} ms/run   overhead {build_and_run / kernel_s - 1:6.1%}")
+    with tempfile.TemporaryDirectory() as tmp:
+        small = make_sweep(4, 5)
+        run_sweep(small, Path(tmp) / "warm", progress=False)
+        t0 = time.perf_counter()
+        report = run_sweep(small, Path(tmp) / "one", progress=False)
+        per_run = (time.perf_counter() - t0) / report.runs
+        print(f"sweep machinery, 1 proc {per_run * 1e3:8.1f} ms/run   overhead {per_run / kernel_s - 1:6.1%} "
+              f"(vs synthesis+kernel: {per_run / build_and_run - 1:6.1%})")
+        sweep = make_sweep(n_var, reps)
+        for workers in (1, 2):
+            t0 = time.perf_counter()
+            report = run_sweep(sweep, Path(tmp) / f"w{workers}", workers=workers, progress=False)
+            wall = time.perf_counter() - t0
+            print(f"{n_var} x {reps} sweep, {workers} worker(s): {wall:7.1f} s   {report.runs / wall:6.1f} runs/s   "
+                  f"{report.runs * firm_months / wall / 1e6:6.1f} M firm-months/s")
+
+
+if __name__ == "__main__":
+    main()
