@@ -33,6 +33,12 @@ def _share(count: np.ndarray, total: np.ndarray | int) -> np.ndarray:
 def series_frame(series: Series, profile: Profile, n_firms: int, sector_sizes: np.ndarray,
                  size_sizes: np.ndarray, member_sizes: np.ndarray) -> pd.DataFrame:
     """The monthly series as a DataFrame; group shares are of the group's firms."""
+    return pd.DataFrame(series_columns(series, profile, n_firms, sector_sizes, size_sizes, member_sizes))
+
+
+def series_columns(series: Series, profile: Profile, n_firms: int, sector_sizes: np.ndarray,
+                   size_sizes: np.ndarray, member_sizes: np.ndarray) -> dict[str, np.ndarray]:
+    """The monthly series as named columns (the table without pandas, for sweeps)."""
     T = series.adopters.shape[0]
     cols: dict[str, np.ndarray] = {
         "month": np.arange(T),
@@ -67,7 +73,7 @@ def series_frame(series: Series, profile: Profile, n_firms: int, sector_sizes: n
     cols["public_cost_total"] = series.public_cost.sum(axis=1)
     cols["public_cost_cumulative"] = np.cumsum(cols["public_cost_total"])
     cols["private_investment_cumulative"] = np.cumsum(series.private_investment)
-    return pd.DataFrame(cols)
+    return cols
 
 
 def months_to_share(share: np.ndarray, level: float) -> float:

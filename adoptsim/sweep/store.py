@@ -92,10 +92,13 @@ def finished_units(out_dir: Path) -> set[str]:
     return {p.stem for p in (Path(out_dir) / RUNS).glob("*.parquet")}
 
 
-def write_unit(out_dir: Path, unit: Unit, frame: pd.DataFrame) -> Path:
+def write_unit(out_dir: Path, unit: Unit, table: pa.Table | pd.DataFrame) -> Path:
+    """Write one finished unit atomically (temporary name, then rename into ``runs/``)."""
+    if isinstance(table, pd.DataFrame):
+        table = pa.Table.from_pandas(table, preserve_index=False)
     target = Path(out_dir) / RUNS / f"{unit.key}.parquet"
     with atomic_path(target) as tmp:
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp)
+        pq.write_table(table, tmp)
     return target
 
 
@@ -109,6 +112,6 @@ def load_results(out_dir: str | Path) -> tuple[pd.DataFrame, dict]:
     files = sorted((out_dir / RUNS).glob("*.parquet"))
     if not files:
         raise SweepError(f"{out_dir}: no finished runs yet")
-    frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    frame = pa.concat_tables([pq.read_table(f) for f in files]).to_pandas()
     frame = frame.sort_values(["variant", "replicate", "month"], kind="stable").reset_index(drop=True)
     return frame, manifest
