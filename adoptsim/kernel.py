@@ -62,6 +62,10 @@ def record(month: int, firms, opts: Options, p: Params, cost: tuple, out: Series
                 out.savings[month] += opts.savings_per_m3[k] * w
         out.water_saved[month] += (1.0 - remaining_water) * w
         out.pollution_load[month] += remaining_load * w
+        if f.reached:
+            out.reached[month] += 1
+            if f.adopted != 0:
+                out.adopters_reached[month] += 1
         if f.adopted != 0:
             out.adopters[month] += 1
             out.by_sector[month, f.sector] += 1

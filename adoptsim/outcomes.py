@@ -61,6 +61,8 @@ def series_columns(series: Series, profile: Profile, n_firms: int, sector_sizes:
         "compliant": series.compliant,
         "installs": series.installs,
         "outreach_contacts": series.contacts,
+        "reached": series.reached,
+        "share_adopted_among_reached": _share(series.adopters_reached, series.reached),
         "water_saved_m3_per_year": series.water_saved,
         "chemicals_avoided_t_per_year": series.chemicals,
         "power_avoided_kw": series.energy,

@@ -42,6 +42,7 @@ FIRM_FIELDS = (
     ("aware", np.bool_, "knows cleaner options exist"),
     ("belief", np.float64, "perceived share of the true savings"),
     ("adopted", np.uint8, "bit k set when option k is installed"),
+    ("reached", np.bool_, "contacted by outreach at least once"),
     # this month's scratch
     ("intent", np.int64, "option asked of a vendor this month, or -1"),
     ("priority", np.float64, "vendor queue key this month"),
@@ -161,6 +162,8 @@ class Series(NamedTuple):
     public_cost: np.ndarray    # (T+1, len(PUBLIC)) currency in the month
     installs: np.ndarray       # (T+1,) int64 installations in the month
     contacts: np.ndarray       # (T+1,) int64 outreach contacts in the month
+    reached: np.ndarray        # (T+1,) int64 firms ever contacted by outreach
+    adopters_reached: np.ndarray  # (T+1,) int64 adopters among them
 
 
 def empty_series(months: int, n_options: int, n_sectors: int) -> Series:
@@ -172,4 +175,5 @@ def empty_series(months: int, n_options: int, n_sectors: int) -> Series:
         compliant=np.zeros(T, i8), water_saved=np.zeros(T), chemicals=np.zeros(T), energy=np.zeros(T),
         pollution_load=np.zeros(T), savings=np.zeros(T), private_investment=np.zeros(T),
         public_cost=np.zeros((T, len(PUBLIC))), installs=np.zeros(T, i8), contacts=np.zeros(T, i8),
+        reached=np.zeros(T, i8), adopters_reached=np.zeros(T, i8),
     )

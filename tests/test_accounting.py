@@ -110,3 +110,11 @@ def test_inspection_cost_counts_only_inspections_added():
     assert base + 0.9 > 1
     cost = dict(zip(PUBLIC, m.run().series.public_cost.sum(axis=0)))
     assert cost["inspection"] == pytest.approx(12 * m.n_firms * (1 - base) * 100.0)
+
+
+def test_reached_firms_are_counted_once(model):
+    s = model.series
+    assert s.reached[0] == 0 and np.all(np.diff(s.reached) >= 0)
+    assert np.all(s.reached <= np.cumsum(s.contacts))  # repeat contacts do not count twice
+    assert s.reached[-1] == model.firms.reached.sum() > 0
+    assert np.all(s.adopters_reached <= np.minimum(s.reached, s.adopters))

@@ -52,6 +52,8 @@ def firm_month(f, month: int, opts: Options, p: Params, sig: Signals) -> None:
     contact_p = sig.outreach_member if member else sig.outreach_other
     contacted = contact_p > 0.0 and rng.draw(key, rng.OUTREACH) < contact_p
     f.contacted = contacted
+    if contacted:
+        f.reached = True
     loc = f.locality
     peer = (1.0 - p.locality_weight) * sig.share_all + p.locality_weight * sig.local_share[loc]
 
