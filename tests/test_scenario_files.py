@@ -394,7 +394,7 @@ def _non_sweep_experiments() -> list[Path]:
         except tomllib.TOMLDecodeError:
             out.append(path)  # keep it: load_scenario must then fail loudly
             continue
-        if "sweep" not in data:
+        if not {"sweep", "sensitivity"} & set(data):  # scenario files only
             out.append(path)
     return out
 

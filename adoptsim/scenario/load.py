@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ..tomlfile import read_toml
 from .schema import Scenario
 
 
@@ -99,13 +99,7 @@ def scenario_from_dict(data: dict, origin: str = "<scenario>") -> Scenario:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario TOML file."""
     path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(f"{path}: no such scenario file")
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{path}: not valid TOML: {err}") from None
+    data = read_toml(path, ScenarioError, "scenario")
     data.setdefault("name", path.stem)
     cluster = data.get("cluster")
     if isinstance(cluster, str) and (cluster.endswith(".toml")) and not Path(cluster).is_absolute():

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +20,7 @@ from scipy.stats import qmc
 
 from ..scenario import Scenario, ScenarioError, flat_keys, load_scenario, scenario_from_dict, with_overrides
 from ..scenario.load import format_errors
+from ..tomlfile import read_toml
 
 
 class SweepError(ValueError):
@@ -177,13 +177,7 @@ def resolve(spec: SweepFile, base: Scenario, origin: str, name: str) -> Sweep:
 def load_sweep(path: str | Path) -> Sweep:
     """Read, validate and resolve a sweep TOML file."""
     path = Path(path)
-    if not path.is_file():
-        raise SweepError(f"{path}: no such sweep file")
-    try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as err:
-        raise SweepError(f"{path}: not valid TOML: {err}") from None
+    raw = read_toml(path, SweepError, "sweep")
     try:
         spec = SweepFile.model_validate(raw)
     except ValidationError as err:

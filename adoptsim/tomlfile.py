@@ -1,0 +1,21 @@
+"""Reading user TOML files with errors that name the file."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+
+def read_toml(path: str | Path, error: type[Exception], what: str) -> dict:
+    """Parse ``path``; a missing file or bad syntax raises ``error`` naming the file.
+
+    ``what`` names the kind of file for the message ("scenario", "sweep", ...).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise error(f"{path}: no such {what} file")
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as err:
+        raise error(f"{path}: not valid TOML: {err}") from None
