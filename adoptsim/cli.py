@@ -36,6 +36,30 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare_directory, format_table
+
+    table, paths = compare_directory(args.dir, horizons=tuple(args.horizons), level=args.level,
+                                     figures=not args.no_figures)
+    print(format_table(table))
+    print(f"\nwrote {', '.join(p.name for p in paths)} to {Path(args.dir) / 'compare'}/")
+    return 0
+
+
+def _level(text: str) -> float:
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got {text}")
+    return value
+
+
+def _months(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a month >= 0, got {text}")
+    return value
+
+
 def _cmd_profiles(args: argparse.Namespace) -> int:
     from .profiles import load_profile, shipped_profiles
 
@@ -65,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replace results of a different sweep in --out instead of refusing")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_sweep)
+    p = sub.add_parser("compare", help="rank a sweep's scenarios against its baseline: gains, CIs, cost")
+    p.add_argument("dir", help="a sweep results directory")
+    p.add_argument("--horizons", nargs="+", type=_months, default=[60, 120], metavar="MONTH",
+                   help="months at which to compare (default 60 120; clipped to the sweep's last month)")
+    p.add_argument("--level", type=_level, default=0.9, help="confidence level of the intervals (default 0.9)")
+    p.add_argument("--no-figures", action="store_true", help="table only")
+    p.set_defaults(func=_cmd_compare)
     p = sub.add_parser("profiles", help="list the shipped cluster profiles")
     p.set_defaults(func=_cmd_profiles)
     return parser

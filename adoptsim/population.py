@@ -139,6 +139,10 @@ def place_demonstrations(scenario: Scenario, profile: Profile, firms: np.recarra
         raise ValueError(f"levers.demonstration.option: {demo.option!r} is not an option of "
                          f"{profile.name} ({', '.join(names)})")
     k = names.index(demo.option) if demo.option else 0
+    option = profile.technologies[names[k]]
+    if option.needs_new_line and scenario.levers.expansion_rule.blocks_new_lines:
+        raise ValueError(f"levers.demonstration.option: {names[k]!r} needs a new production line, "
+                         "which levers.expansion_rule.blocks_new_lines forbids")
     u = rng.uniforms(scenario.seed, np.ascontiguousarray(firms.id), 0, rng.DEMO)
     eligible = firms.member if demo.placement == "association" and firms.member.any() else np.ones_like(firms.member)
     order = np.lexsort((firms.id, u, ~eligible))  # eligible first, then by draw, then id

@@ -50,7 +50,7 @@ FIRM_FIELDS = (
     ("paid_subsidy", np.float64, "capex subsidy paid on this month's adoption"),
     ("paid_rebate", np.float64, "tariff rebate paid"),
     ("paid_reward", np.float64, "recognition reward paid"),
-    ("paid_rate", np.float64, "interest subsidy (present cost) paid"),
+    ("paid_rate", np.float64, "interest subsidy over the loan term (undiscounted)"),
     ("paid_guarantee", np.float64, "expected guarantee loss booked"),
     ("invested", np.float64, "net capex borne by the firm"),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 import pyarrow.parquet as pq
 
 from adoptsim.cli import main
@@ -56,3 +57,19 @@ def test_profiles_lists_every_shipped_cluster(capsys):
     printed = capsys.readouterr().out
     for name in ("lahore", "moradabad", "kanpur", "taihu"):
         assert name in printed
+
+
+def test_sweep_then_compare(tmp_path, capsys):
+    sweep = tmp_path / "sweep.toml"
+    (tmp_path / "base.toml").write_text('cluster = "lahore"\nmonths = 36\n')
+    sweep.write_text('[sweep]\nbase = "base.toml"\nreplicates = 2\n[factors]\ncapex_subsidy_share = [0.4]\n')
+    out = tmp_path / "out"
+    assert main(["sweep", str(sweep), "--out", str(out), "--quiet"]) == 0
+    assert "2 scenarios x 2 replicates = 4 runs" in capsys.readouterr().out
+    assert main(["compare", str(out), "--horizons", "24", "--no-figures"]) == 0
+    printed = capsys.readouterr().out
+    assert "capex_subsidy_share=0.4" in printed and "after 24 months" in printed
+    assert (out / "compare" / "compare.csv").exists()
+    with pytest.raises(SystemExit):
+        main(["compare", str(out), "--level", "1.5"])
+    assert "between 0 and 1" in capsys.readouterr().err

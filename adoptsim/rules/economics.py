@@ -75,7 +75,7 @@ def expected_penalty(level: int, month: int, horizon: float, p: Params) -> float
 
     Below the discharge standard (level 1) the baseline regime applies. A
     mandate counts once its deadline is within the firm's horizon, discounted
-    by the legal uncertainty that makes firms wait.
+    by the probability firms put on it being struck down (legal uncertainty).
     """
     per_year = 12.0 * p.inspection_rate
     penalty = 0.0
