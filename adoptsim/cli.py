@@ -60,6 +60,21 @@ def _months(text: str) -> int:
     return value
 
 
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from .sensitivity import load_config, run_sensitivity
+
+    config = load_config(args.config)
+    out = Path(args.out) if args.out else Path("adoptsim-out") / config.name
+    where = f"Dask ({args.dask})" if args.dask else f"{args.workers} worker(s)"
+    print(f"{config.name}: {config.method}, {len(config.parameters)} parameters, {config.runs} runs, "
+          f"on {where} -> {out}/")
+    table = run_sensitivity(config, out, workers=args.workers, dask=args.dask, progress=not args.quiet,
+                            overwrite=args.overwrite)
+    print(table.round(3).to_string())
+    print(f"\nwrote {out}/indices.csv and {out}/indices.png")
+    return 0
+
+
 def _cmd_profiles(args: argparse.Namespace) -> int:
     from .profiles import load_profile, shipped_profiles
 
@@ -96,6 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", type=_level, default=0.9, help="confidence level of the intervals (default 0.9)")
     p.add_argument("--no-figures", action="store_true", help="table only")
     p.set_defaults(func=_cmd_compare)
+    p = sub.add_parser("sensitivity", help="global sensitivity analysis (Sobol or Morris, via SALib) over a sweep")
+    p.add_argument("config", help="sensitivity TOML file (see experiments/sensitivity-moradabad.toml)")
+    p.add_argument("--out", help="output folder (default: adoptsim-out/<name>)")
+    p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
+    p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask scheduler: tcp://host:port, or 'local'")
+    p.add_argument("--overwrite", action="store_true", help="replace results of a different design in --out")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_sensitivity)
     p = sub.add_parser("profiles", help="list the shipped cluster profiles")
     p.set_defaults(func=_cmd_profiles)
     return parser

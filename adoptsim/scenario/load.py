@@ -107,6 +107,17 @@ def load_scenario(path: str | Path) -> Scenario:
     return scenario_from_dict(data, origin=str(path))
 
 
+def load_base(ref: str, relative_to: Path, origin: str, **overrides: Any) -> Scenario:
+    """The base scenario a sweep or study file names: a scenario file (relative to
+    the file naming it) or a shipped cluster, with top-level overrides applied."""
+    if ref.endswith(".toml"):
+        scenario = load_scenario(Path(relative_to).parent / ref)
+    else:
+        scenario = scenario_from_dict({"cluster": ref, "name": ref}, origin=origin)
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    return with_overrides(scenario, origin=origin, **overrides) if overrides else scenario
+
+
 def flat_keys() -> dict[str, tuple[str, ...]]:
     """Every scenario value under one flat keyword name, e.g. ``capex_subsidy_share``.
 

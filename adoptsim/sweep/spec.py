@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scipy.stats import qmc
 
-from ..scenario import Scenario, ScenarioError, flat_keys, load_scenario, scenario_from_dict, with_overrides
+from ..scenario import Scenario, ScenarioError, flat_keys, load_base, with_overrides
 from ..scenario.load import format_errors
 from ..tomlfile import read_toml
 
@@ -183,13 +183,8 @@ def load_sweep(path: str | Path) -> Sweep:
     except ValidationError as err:
         raise SweepError(format_errors(err, str(path), SweepFile)) from None
     head = spec.sweep
-    base_path = (path.parent / head.base) if head.base.endswith(".toml") else None
     try:
-        base = load_scenario(base_path) if base_path else scenario_from_dict(
-            {"cluster": head.base, "name": head.base}, origin=f"{path}: [sweep] base")
+        base = load_base(head.base, path, f"{path}: [sweep] base", n_firms=head.n_firms, months=head.months)
     except ScenarioError as err:
         raise SweepError(f"{path}: [sweep] base: {err}") from None
-    top = {k: v for k, v in (("n_firms", head.n_firms), ("months", head.months)) if v is not None}
-    if top:
-        base = with_overrides(base, origin=str(path), **top)
     return resolve(spec, base, str(path), head.name or path.stem)
