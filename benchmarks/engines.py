@@ -44,12 +44,13 @@ def main() -> None:
     print(f"{'firms':>7} {'engine':>7} {'months':>6} {'seconds':>9} {'firm-months/s':>15} {'ratio':>8}")
     for n in args.sizes:
         s = with_overrides(Scenario(), **LEVERS, n_firms=n)
-        kernel_s = best_of(lambda: AdoptionModel(s).run(), args.repeat)
-        # model construction is included above; measure the kernel alone as well
-        model = AdoptionModel(s)
-        t0 = time.perf_counter()
-        model.run()
-        kernel_only = time.perf_counter() - t0
+        kernel_s = best_of(lambda: AdoptionModel(s).run(), args.repeat)  # with model construction
+        kernel_only = float("inf")
+        for _ in range(args.repeat):  # the kernel alone, on a freshly built model each time
+            model = AdoptionModel(s)
+            t0 = time.perf_counter()
+            model.run()
+            kernel_only = min(kernel_only, time.perf_counter() - t0)
         short = with_overrides(s, months=args.agent_months)
         agent_model = AdoptionModel(short, engine="agents")
         t0 = time.perf_counter()
