@@ -13,7 +13,7 @@ import types
 import typing
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
@@ -21,7 +21,7 @@ from adoptsim import kernel
 from adoptsim.population import build_world
 from adoptsim.profiles import load_profile, shipped_profiles
 from adoptsim.rules.economics import acceptance_probability
-from adoptsim.scenario import Behaviour, Levers, Scenario, with_overrides
+from adoptsim.scenario import Behaviour, Levers, Scenario, ScenarioError, scenario_from_dict, with_overrides
 from adoptsim.state import adopted_matrix
 
 CLUSTERS = shipped_profiles()
@@ -106,7 +106,7 @@ def _levers(options: list[str]) -> st.SearchStrategy:
 def scenarios(draw) -> Scenario:
     cluster = draw(st.sampled_from(CLUSTERS))
     options = load_profile(cluster).option_names
-    return Scenario(
+    scenario = Scenario(
         cluster=cluster,
         n_firms=draw(st.integers(20, 60)),
         months=draw(st.integers(6, 24)),
@@ -114,6 +114,13 @@ def scenarios(draw) -> Scenario:
         behaviour=draw(_model_strategy(Behaviour)),
         levers=draw(_levers(options)),
     )
+    # keep only scenarios a scenario file could hold (cross-field checks, e.g. a
+    # demonstration of an option the expansion rule blocks, live in scenario_from_dict)
+    try:
+        scenario_from_dict(scenario.model_dump())
+    except ScenarioError:
+        assume(False)
+    return scenario
 
 
 def _check_invariants(world, scenario: Scenario) -> None:
