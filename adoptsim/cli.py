@@ -75,6 +75,17 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .validate import validate
+
+    out = Path(args.out) if args.out else Path("adoptsim-out") / "validate"
+    report = validate(args.posterior, args.targets, out, workers=args.workers, draws=args.draws)
+    for _, row in report.summary().iterrows():
+        print(f"{row.pattern}. {row.title}  reproduced in {row.reproduced_draws}/{row.draws}")
+    print(f"\nwrote {', '.join(p.name for p in report.files)} to {out}/ ({report.seconds:.0f} s)")
+    return 0
+
+
 def _cmd_profiles(args: argparse.Namespace) -> int:
     from .profiles import load_profile, shipped_profiles
 
@@ -119,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace results of a different design in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_sensitivity)
+    p = sub.add_parser("validate", help="check MODEL.md's patterns and the held-out Kanpur / Taihu figures")
+    p.add_argument("--posterior", help="posterior.csv from adoptsim calibrate (default: scenario defaults)")
+    p.add_argument("--targets", help="targets CSV with validation rows (e.g. calibration/data/targets.csv)")
+    p.add_argument("--out", help="output folder (default: adoptsim-out/validate)")
+    p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
+    p.add_argument("--draws", type=int, default=5, help="posterior draws to check (default 5)")
+    p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("profiles", help="list the shipped cluster profiles")
     p.set_defaults(func=_cmd_profiles)
     return parser
@@ -127,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from .scenario import ScenarioError
     from .sweep import SweepError
+    from .validate import ValidateError
 
     args = build_parser().parse_args(argv)
     try:
@@ -135,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\nadoptsim: interrupted; finished work is saved; run the same command again to resume",
               file=sys.stderr)
         return 130
-    except (ScenarioError, SweepError, FileNotFoundError) as err:
+    except (ScenarioError, SweepError, ValidateError, FileNotFoundError) as err:
         print(f"adoptsim: error: {err}", file=sys.stderr)
         return 2
 
