@@ -98,12 +98,11 @@ from typing import Literal, Protocol
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from .outcomes import series_frame, write_json
 from .scenario import Scenario, ScenarioError, flat_keys, load_base, with_overrides
-from .scenario.load import format_errors
-from .tomlfile import read_toml
+from .tomlfile import read_model
 from .sweep import Sweep, SweepError, Variant, load_results, run_sweep
 from .sweep.work import run_unit
 
@@ -452,11 +451,7 @@ def _check_parameters(parameters: dict[str, list[float]], base: Scenario, origin
 def load_config(path: str | Path) -> SensitivityConfig:
     """Read and validate a sensitivity TOML file (errors name the file and the key)."""
     path = Path(path)
-    raw = read_toml(path, SensitivityError, "sensitivity")
-    try:
-        spec = SensitivityFile.model_validate(raw)
-    except ValidationError as err:
-        raise SensitivityError(format_errors(err, str(path), SensitivityFile)) from None
+    spec = read_model(path, SensitivityFile, SensitivityError, "sensitivity")
     head = spec.sensitivity
     try:
         base = load_base(head.base, path, f"{path}: [sensitivity] base", n_firms=head.n_firms, months=head.months)

@@ -4,6 +4,23 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_model(path: str | Path, model: type[M], error: type[Exception], what: str) -> M:
+    """Parse ``path`` and validate it as ``model``; every problem is reported as
+    ``file: dotted.key: message (allowed: ...)`` in one ``error``."""
+    from .scenario.load import format_errors
+
+    raw = read_toml(path, error, what)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as err:
+        raise error(format_errors(err, str(path), model)) from None
 
 
 def read_toml(path: str | Path, error: type[Exception], what: str) -> dict:

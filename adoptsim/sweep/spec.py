@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from scipy.stats import qmc
 
 from ..scenario import Scenario, ScenarioError, flat_keys, load_base, with_overrides
-from ..scenario.load import format_errors
-from ..tomlfile import read_toml
+from ..tomlfile import read_model
 
 
 class SweepError(ValueError):
@@ -177,11 +176,7 @@ def resolve(spec: SweepFile, base: Scenario, origin: str, name: str) -> Sweep:
 def load_sweep(path: str | Path) -> Sweep:
     """Read, validate and resolve a sweep TOML file."""
     path = Path(path)
-    raw = read_toml(path, SweepError, "sweep")
-    try:
-        spec = SweepFile.model_validate(raw)
-    except ValidationError as err:
-        raise SweepError(format_errors(err, str(path), SweepFile)) from None
+    spec = read_model(path, SweepFile, SweepError, "sweep")
     head = spec.sweep
     try:
         base = load_base(head.base, path, f"{path}: [sweep] base", n_firms=head.n_firms, months=head.months)
