@@ -44,6 +44,7 @@ def make_sweep(n_variants: int, replicates: int) -> Sweep:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--full", action="store_true", help="100 scenarios x 20 replicates")
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to time")
     args = ap.parse_args()
     n_var, reps = (100, 20) if args.full else (8, 5)
     scenario = with_overrides(Scenario(), cluster="moradabad", months=120)
@@ -71,7 +72,7 @@ def main() -> None:
         print(f"sweep machinery, 1 proc {per_run * 1e3:8.1f} ms/run   overhead {per_run / kernel_s - 1:6.1%} "
               f"(vs synthesis+kernel: {per_run / build_and_run - 1:6.1%})")
         sweep = make_sweep(n_var, reps)
-        for workers in (1, 2):
+        for workers in args.workers:
             t0 = time.perf_counter()
             report = run_sweep(sweep, Path(tmp) / f"w{workers}", workers=workers, progress=False)
             wall = time.perf_counter() - t0
