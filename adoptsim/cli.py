@@ -86,6 +86,31 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    from .dashboard import DashboardError, serve
+
+    try:
+        return serve(args.host, args.port)  # blocks; Ctrl-C stops it
+    except DashboardError as err:
+        print(f"adoptsim: error: {err}", file=sys.stderr)
+        return 2
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    path = write_report(args.dir, args.out, horizons=tuple(args.horizons), level=args.level)
+    print(f"wrote {path} and slide figures in {path.parent / 'figures'}/")
+    return 0
+
+
+def _cmd_animate(args: argparse.Namespace) -> int:
+    from .viz.animate import animate
+
+    print(f"wrote {animate(args.scenarios, args.out, fps=args.fps, months_per_frame=args.months_per_frame)}")
+    return 0
+
+
 def _cmd_profiles(args: argparse.Namespace) -> int:
     from .profiles import load_profile, shipped_profiles
 
@@ -137,6 +162,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
     p.add_argument("--draws", type=int, default=5, help="posterior draws to check (default 5)")
     p.set_defaults(func=_cmd_validate)
+    p = sub.add_parser("dashboard", help="workshop mode: a local web page to play with a cluster's levers")
+    p.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.set_defaults(func=_cmd_dashboard)
+    p = sub.add_parser("report", help="one self-contained HTML report plus 16:9 slide figures of a results folder")
+    p.add_argument("dir", help="a sweep, sensitivity or calibration results directory")
+    p.add_argument("--out", help="output folder (default: DIR/report)")
+    p.add_argument("--horizons", nargs="+", type=_months, default=[60, 120], metavar="MONTH")
+    p.add_argument("--level", type=_level, default=0.9)
+    p.set_defaults(func=_cmd_report)
+    p = sub.add_parser("animate", help="animated adoption curves (GIF or MP4) of one or several scenarios")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files or shipped cluster names")
+    p.add_argument("--out", required=True, help="FILE.gif or FILE.mp4")
+    p.add_argument("--fps", type=int, default=12)
+    p.add_argument("--months-per-frame", type=int, default=2)
+    p.set_defaults(func=_cmd_animate)
     p = sub.add_parser("profiles", help="list the shipped cluster profiles")
     p.set_defaults(func=_cmd_profiles)
     return parser
@@ -145,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from .scenario import ScenarioError
     from .sweep import SweepError
+    from .report import ReportError
     from .validate import ValidateError
 
     args = build_parser().parse_args(argv)
@@ -154,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\nadoptsim: interrupted; finished work is saved; run the same command again to resume",
               file=sys.stderr)
         return 130
-    except (ScenarioError, SweepError, ValidateError, FileNotFoundError) as err:
+    except (ScenarioError, SweepError, ValidateError, ReportError, FileNotFoundError) as err:
         print(f"adoptsim: error: {err}", file=sys.stderr)
         return 2
 

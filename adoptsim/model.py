@@ -41,12 +41,15 @@ class AdoptionModel(mesa.Model):
     rng : int, optional
         Mesa's seed argument; when given it replaces the scenario's seed, so
         ``mesa.batch_run(..., rng=[1, 2, 3])`` replicates runs.
+    scenario : ignored
+        Mesa's own scenario object, which SolaraViz passes when it rebuilds a
+        model on Reset; adoptsim's scenario is ``config`` (``self.config``).
     **overrides
         Flat scenario values, e.g. ``n_firms=500, capex_subsidy_share=0.3``.
     """
 
     def __init__(self, config: Scenario | str | Path | None = None, *, engine: Engine = "numba",
-                 shuffle: bool = False, rng: int | None = None, **overrides: Any) -> None:
+                 shuffle: bool = False, rng: int | None = None, scenario: Any = None, **overrides: Any) -> None:
         scenario = config if isinstance(config, Scenario) else (
             load_scenario(config) if config is not None else Scenario())
         if rng is not None:

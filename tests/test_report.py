@@ -1,0 +1,143 @@
+"""Reports, slide figures and animations: offline, complete, and made for every shipped experiment."""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from adoptsim.profiles import load_profile
+from adoptsim.report import ReportError, markdown, plain_name, write_report
+from adoptsim.scenario import with_overrides
+from adoptsim.sweep import load_results, load_sweep, run_sweep
+from adoptsim.tomlfile import read_toml
+
+EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _kind(path: Path) -> str:
+    """'sweep', 'sensitivity' or 'scenario', from the file's top-level tables."""
+    data = read_toml(path, ValueError, "experiment")
+    return "sweep" if "sweep" in data else "sensitivity" if "sensitivity" in data else "scenario"
+
+
+FILES = sorted(EXPERIMENTS.glob("*.toml"))
+SCENARIOS = [p for p in FILES if _kind(p) == "scenario"]
+SWEEPS = [p for p in FILES if _kind(p) == "sweep"]
+
+
+def tiny_sweep(path: Path, out: Path, *, n_firms: int = 60, months: int = 24, replicates: int = 2) -> Path:
+    """Run a shipped sweep file shrunk to seconds: few firms, two years, two replicates."""
+    sweep = load_sweep(path)
+    sweep.base = with_overrides(sweep.base, origin=f"tiny {path.name}", n_firms=n_firms, months=months)
+    sweep.replicates = replicates
+    run_sweep(sweep, out, progress=False)
+    return out
+
+
+def external_references(text: str) -> list[str]:
+    """Every src/href (or CSS url()) in ``text`` that points off the page."""
+    refs = re.findall(r"""(?:src|href)\s*=\s*["']?([^"'\s>]+)""", text, flags=re.IGNORECASE)
+    refs += re.findall(r"url\(\s*['\"]?([^'\")]+)", text, flags=re.IGNORECASE)
+    return [r for r in refs if not r.startswith(("data:", "#"))]
+
+
+@pytest.fixture(scope="module")
+def smoke_report(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("report")
+    results = tiny_sweep(EXPERIMENTS / "smoke-sweep.toml", root / "smoke", n_firms=120, months=36, replicates=3)
+    return results, write_report(results, root / "out")
+
+
+def test_report_is_one_offline_file_with_every_scenario(smoke_report):
+    results, page = smoke_report
+    text = page.read_text(encoding="utf-8")
+    assert external_references(text) == []
+    assert not re.search(r"https?://|<script|<link|@import", text, flags=re.IGNORECASE)
+    assert len(re.findall(r"<img src='data:image/png;base64,", text)) >= 3
+    _, manifest = load_results(results)
+    lahore = load_profile("lahore")
+    for variant in manifest["sweep"]["variants"]:
+        shown = plain_name(variant["name"], lahore)
+        assert html.escape(shown, quote=True) in text, shown
+    assert "Capex subsidy share 30 %" in text  # generated names put into words
+    assert "baseline" in text and "PKR" in text
+
+
+def test_slide_figures_are_16_by_9_png_and_svg(smoke_report):
+    from PIL import Image
+
+    _, page = smoke_report
+    figures = sorted((page.parent / "figures").iterdir())
+    names = {p.stem for p in figures}
+    assert any("adoption-fans" in n for n in names) and any("comparison" in n for n in names)
+    assert any("cost-effectiveness" in n for n in names)
+    for png in (p for p in figures if p.suffix == ".png"):
+        assert png.read_bytes()[:8] == PNG
+        w, h = Image.open(png).size
+        assert (w, h) == (2000, 1125), png.name
+        assert png.with_suffix(".svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_report_of_a_calibration_like_directory_and_nothing_to_report(tmp_path, smoke_report):
+    _, page = smoke_report
+    calib = tmp_path / "calib"
+    calib.mkdir()
+    (calib / "report.md").write_text("# Calibration x\n\nSome **text** and a [link](https://example.org).\n\n"
+                                     "| a | b |\n|---|---|\n| 1 | 2 |\n\n- one\n- two\n")
+    (calib / "pairs.png").write_bytes((page.parent / "figures").glob("*.png").__next__().read_bytes())
+    (calib / "posterior.csv").write_text("x,y\n1,2\n")
+    text = write_report(calib, tmp_path / "out").read_text()
+    assert "<h3>Calibration x</h3>" in text and "<b>text</b>" in text and re.search(r"<td[^>]*>2</td>", text)
+    assert "example.org" not in text and external_references(text) == []
+    assert text.count("data:image/png;base64,") == 1
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ReportError, match="nothing to report"):
+        write_report(tmp_path / "empty", tmp_path / "out2")
+    assert markdown("plain") == "<p>plain</p>"
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_every_shipped_scenario_gets_an_adoption_figure(path, tmp_path):
+    from adoptsim.run import run
+    from adoptsim.viz import adoption_figure, save_figure
+
+    result = run(path)
+    out = save_figure(adoption_figure(result.frame, result.model.profile, title=result.scenario.name),
+                      tmp_path / "adoption.png")
+    assert out.read_bytes()[:8] == PNG
+
+
+def test_every_shipped_sweep_gets_a_report(tmp_path):
+    t0 = time.perf_counter()
+    for path in SWEEPS:
+        results = tiny_sweep(path, tmp_path / path.stem)
+        page = write_report(results, tmp_path / f"{path.stem}-report", formats=("png",), dpi=40)
+        text = page.read_text(encoding="utf-8")
+        assert external_references(text) == [], path.name
+        _, manifest = load_results(results)
+        named = [v["name"] for v in manifest["sweep"]["variants"] if "=" not in v["name"]]
+        for name in named:  # names a sweep file gives its variants appear as written
+            assert html.escape(name, quote=True) in text, (path.name, name)
+    assert time.perf_counter() - t0 < 120
+
+
+def test_animation_is_a_gif_with_many_frames(tmp_path):
+    from PIL import Image
+
+    from adoptsim.scenario import load_scenario
+    from adoptsim.viz.animate import animate, line_names
+
+    tiny = [with_overrides(load_scenario(EXPERIMENTS / name), n_firms=80, months=24)
+            for name in ("lahore-baseline.toml", "lahore-green-finance.toml")]
+    assert line_names(tiny) == ["No intervention (baseline)", "Green finance"]
+    out = animate(tiny, tmp_path / "curves.gif", months_per_frame=6, hold_seconds=0, dpi=40)
+    with Image.open(out) as gif:
+        assert gif.format == "GIF" and gif.n_frames > 1
+    assert not list(tmp_path.glob(".*partial*"))
+    with pytest.raises(ValueError, match=r"\.gif or \.mp4"):
+        animate(tiny, tmp_path / "curves.avi")
