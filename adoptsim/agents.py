@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING
 import mesa
 
 from .profiles import SIZES
-from .rules import adopt, firm_month
+from .rules import adopt, firm_month, leave, plant_month
 
 if TYPE_CHECKING:
     from .model import AdoptionModel
 
 _decide = firm_month.py_func
 _adopt = adopt.py_func
+_leave = leave.py_func
+_plant_month = plant_month.py_func
 
 
 class Firm(mesa.Agent):
@@ -35,7 +37,11 @@ class Firm(mesa.Agent):
     def decide(self) -> None:
         """Hear, learn and weigh the options; maybe ask a vendor to install one."""
         m = self.model
-        _decide(self.record, m.month, m.options, m.params, m.signals)
+        _decide(self.record, m.month, m.options, m.params, m.signals, m.bodies)
+
+    def move(self) -> None:
+        """Carry out this month's exit choice (relocate or close), after park plots were allotted."""
+        _leave(self.record, self.model.params)
 
     def install(self) -> None:
         """Install the option the vendor queue granted this month, if any."""
@@ -80,3 +86,38 @@ class Firm(mesa.Agent):
     @property
     def is_adopter(self) -> bool:
         return bool(self.record.adopted)
+
+    @property
+    def status(self) -> str:
+        return STATUS[int(self.record.status)]
+
+
+STATUS = ("at site", "relocated to the park", "relocated out", "closed")
+PLANT_STATES = ("none", "pledging", "building", "built", "failed")
+
+
+class Body(mesa.Agent):
+    """A collective body (association chapter or park committee) and its common plant: record ``row`` of ``model.bodies``.
+
+    Its members are the firms whose ``body`` is ``row``; the model tallies
+    their pledges and connections (:func:`adoptsim.rules.tally`) before the
+    body acts.
+    """
+
+    def __init__(self, model: "AdoptionModel", row: int) -> None:
+        super().__init__(model)
+        self.row = row
+        self.record = model.bodies[row]
+
+    def step(self) -> None:
+        """Propose, count pledges, finance and build, then run or idle the plant."""
+        _plant_month(self.record, self.model.month, self.model.params)
+
+    @property
+    def plant(self) -> str:
+        return PLANT_STATES[int(self.record.state)]
+
+    @property
+    def members(self) -> list[Firm]:
+        firms = self.model.agents_by_type[Firm]
+        return [a for a in firms if int(a.record.body) == self.row]

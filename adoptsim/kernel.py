@@ -1,42 +1,58 @@
 """The monthly step over all firms, compiled: loops that call ``rules`` only.
 
 ``step_month`` is the whole synchronous month: cluster signals from last
-month's state, every firm's decision, vendor allocation, adoptions, then the
-outcome row. ``simulate`` runs it for every month. The Mesa path in
-``model.py`` runs the same phases with per-agent Python calls.
+month's state, every firm's decision, park plots and exits, vendor
+allocation, adoptions, the collective bodies' month, then the outcome row.
+``simulate`` runs it for every month. The Mesa path in ``model.py`` runs the
+same phases with per-agent Python calls (firms and bodies are Mesa agents).
 """
 
 from __future__ import annotations
 
 from numba import njit
 
-from .rules import adopt, allocate, cluster_signals, firm_month
-from .rules.economics import compliance_level, has
-from .state import PUBLIC, Options, Params, Series
+from .rules import adopt, allocate, allot_plots, cluster_signals, firm_month, leave, plant_month, tally
+from .rules.economics import level_of
+from .state import ACTIVE, PLANT_BUILT, PUBLIC, Options, Params, Series
 
 
 @njit(cache=True)
-def step_month(month: int, firms, opts: Options, p: Params, cost: tuple, out: Series) -> None:
-    """Advance every firm by one month and write outcome row ``month``."""
-    sig = cluster_signals(firms, p)
+def water_cost_before(month: int, out: Series) -> float:
+    """Extra supply cost per m3 at the start of ``month`` (from last month's drawdown)."""
+    return out.water_cost[month - 1] if month >= 1 else 0.0
+
+
+@njit(cache=True)
+def step_month(month: int, firms, bodies, opts: Options, p: Params, cost: tuple, out: Series) -> None:
+    """Advance every firm and body by one month and write outcome row ``month``."""
+    sig = cluster_signals(firms, p, water_cost_before(month, out))
     n = firms.shape[0]
     for i in range(n):
-        firm_month(firms[i], month, opts, p, sig)
+        firm_month(firms[i], month, opts, p, sig, bodies)
+    allot_plots(firms, p.park_slots)
+    for i in range(n):
+        leave(firms[i], p)
     allocate(firms, p.capacity)
     for i in range(n):
         f = firms[i]
         if f.intent >= 0:
             adopt(f, f.intent, opts, p)
-    record(month, firms, opts, p, cost, out)
+    tally(bodies, firms, month, opts, p)
+    for j in range(bodies.shape[0]):
+        plant_month(bodies[j], month, p)
+    record(month, firms, bodies, opts, p, cost, out)
 
 
 @njit(cache=True)
-def record(month: int, firms, opts: Options, p: Params, cost: tuple, out: Series) -> None:
+def record(month: int, firms, bodies, opts: Options, p: Params, cost: tuple, out: Series) -> None:
     """Write outcome row ``month`` from the state (sums in firm-index order).
 
     ``cost`` holds the cluster-level public costs per month:
     (per outreach contact, inspections per month, vendor support per month,
     buyer platform per month, scheme promotion at month 1, pilots at month 0).
+    Adoption counts are of all initial firms (a firm that adopted and later
+    closed did adopt); water, load, treatment and compliance only of firms at
+    their sites; every firm counts in exactly one ``status`` column.
     """
     K = len(opts.capex_fixed)
     required = 1
@@ -47,32 +63,72 @@ def record(month: int, firms, opts: Options, p: Params, cost: tuple, out: Series
         f = firms[i]
         if f.contacted:
             n_contacts += 1
+        out.private_investment[month] += f.spent
+        out.public_cost[month, 14] += f.paid_relocation
+        out.public_cost[month, 15] += f.paid_land
         if f.aware:
             out.aware[month] += 1
+        if f.reached:
+            out.reached[month] += 1
+            if f.adopted != 0:
+                out.adopters_reached[month] += 1
+        if f.adopted != 0:  # adoption counts are of all initial firms (a closed adopter did adopt)
+            out.adopters[month] += 1
+            out.by_sector[month, f.sector] += 1
+            out.by_size[month, f.size_class] += 1
+            out.by_member[month, 1 if f.member else 0] += 1
+        if f.status != ACTIVE:
+            out.status[month, f.status + 1] += 1
+            for k in range(K):
+                if has_bit(f.adopted, k):
+                    out.by_option[month, k] += 1
+            continue
         remaining_water = 1.0
         remaining_load = 1.0
         w = f.water_use
+        treat_installed = False
+        treat_running = False
         for k in range(K):
-            if has(f, k):
+            if has_bit(f.adopted, k):
                 out.by_option[month, k] += 1
+                if opts.compliance_level[k] >= 1:
+                    treat_installed = True
+            if has_bit(f.operating, k):
                 remaining_water *= 1.0 - opts.water_saving[k]
                 remaining_load *= 1.0 - opts.pollution_removed[k]
                 out.chemicals[month] += opts.chemicals_per_m3[k] * w / 1000.0
                 out.energy[month] += opts.energy_per_m3[k] * w / 1000.0
                 out.savings[month] += opts.savings_per_m3[k] * w
+                if opts.compliance_level[k] >= 1:
+                    treat_running = True
+            elif has_bit(f.adopted, k) and opts.compliance_level[k] >= 1:
+                out.idle_units[month] += 1
+        if treat_installed:
+            out.installed_own[month] += w
+        if treat_running:
+            out.operating_own[month] += w
         out.water_saved[month] += (1.0 - remaining_water) * w
-        out.pollution_load[month] += remaining_load * w
-        if f.reached:
-            out.reached[month] += 1
-            if f.adopted != 0:
-                out.adopters_reached[month] += 1
-        if f.adopted != 0:
-            out.adopters[month] += 1
-            out.by_sector[month, f.sector] += 1
-            out.by_size[month, f.size_class] += 1
-            out.by_member[month, 1 if f.member else 0] += 1
-        if compliance_level(f, opts) >= required:
+        out.pollution_load[month] += remaining_load * (1.0 - f.plant_removed) * w
+        # the shared resource: demand = abstraction + saved; abstraction = consumed + discharged
+        use = remaining_water * w
+        recycled = f.plant_recovered * (1.0 - p.consumption) * use
+        out.water_saved[month] += recycled
+        out.demand[month] += w
+        out.abstraction[month] += use - recycled
+        out.consumed[month] += p.consumption * use
+        out.discharged[month] += (1.0 - p.consumption) * use - recycled
+        load = remaining_load * (1.0 - f.plant_removed) * w
+        out.organic_load[month] += load * p.cod_per_m3 / 1000.0
+        out.chemical_load[month] += load * p.chem_per_m3 / 1000.0
+        if f.pledged:
+            out.pledgers[month] += 1
+        if f.connected:
+            out.connected[month] += 1
+        if level_of(f.operating, f, opts) >= required:
             out.compliant[month] += 1
+            out.status[month, 0] += 1
+        else:
+            out.status[month, 1] += 1
         if f.intent >= 0:
             out.installs[month] += 1
             out.public_cost[month, 0] += f.paid_subsidy
@@ -81,6 +137,23 @@ def record(month: int, firms, opts: Options, p: Params, cost: tuple, out: Series
             out.public_cost[month, 3] += f.paid_rate
             out.public_cost[month, 4] += f.paid_guarantee
             out.private_investment[month] += f.invested
+    for j in range(bodies.shape[0]):
+        b = bodies[j]
+        out.plants[month, b.state] += 1
+        out.public_cost[month, 11] += b.paid_grant
+        out.public_cost[month, 12] += b.paid_loan
+        out.public_cost[month, 13] += b.paid_organising
+        if b.state == PLANT_BUILT:
+            out.installed_common[month] += b.capacity
+            if b.operating:
+                out.operating_common[month] += b.connected_flow
+            else:
+                out.idle_units[month] += 1
+    if month >= 1:
+        step = out.drawdown[month - 1] + (out.abstraction[month] - p.recharge) / 12.0
+        out.drawdown[month] = max(0.0, step)
+    if p.water_feedback and p.storage_per_m > 0.0:
+        out.water_cost[month] = p.cost_per_m * out.drawdown[month] / p.storage_per_m
     out.contacts[month] = n_contacts
     per_contact, monthly_inspection, monthly_vendors, monthly_platform, first_month, initial = cost
     out.public_cost[month, 5] += n_contacts * per_contact
@@ -94,13 +167,31 @@ def record(month: int, firms, opts: Options, p: Params, cost: tuple, out: Series
         out.public_cost[month, 6] += initial
 
 
+@njit(cache=True, inline="always")
+def has_bit(bits: int, k: int) -> bool:
+    return (bits >> k) & 1 == 1
+
+
 @njit(cache=True)
-def simulate(firms, opts: Options, p: Params, cost: tuple, out: Series) -> None:
-    """Run months 1..p.months (row 0 must already be recorded)."""
+def _simulate(firms, bodies, opts: Options, p: Params, cost: tuple, out: Series) -> None:
     for month in range(1, p.months + 1):
-        step_month(month, firms, opts, p, cost, out)
+        step_month(month, firms, bodies, opts, p, cost, out)
+
+
+def simulate(firms, opts: Options, p: Params, cost: tuple, out: Series, bodies=None) -> None:
+    """Run months 1..p.months (row 0 must already be recorded).
+
+    ``bodies`` are the collective bodies of :func:`adoptsim.population.build_world`;
+    when omitted they are rebuilt from the firms (the same initial state).
+    """
+    if bodies is None:
+        from .population import build_bodies
+
+        bodies = build_bodies(firms, p)
+    _simulate(firms, bodies, opts, p, cost, out)
 
 
 assert PUBLIC[:5] == ("subsidy", "tariff_rebate", "recognition", "rate_subsidy", "guarantee")
 assert PUBLIC[5] == "outreach" and PUBLIC[6] == "demonstration" and PUBLIC[7] == "inspection"
 assert PUBLIC[8] == "vendors" and PUBLIC[9] == "buyer_platform" and PUBLIC[10] == "scheme_promotion"
+assert PUBLIC[11:] == ("plant_grant", "plant_loan", "pledge_organising", "relocation_support", "park_land")

@@ -17,9 +17,9 @@ import mesa
 import numpy as np
 
 from . import kernel
-from .agents import Firm
+from .agents import Body, Firm
 from .population import build_world
-from .rules import allocate, cluster_signals
+from .rules import allocate, allot_plots, cluster_signals, tally
 from .scenario import Scenario, load_scenario, with_overrides
 
 Engine = Literal["numba", "agents"]
@@ -65,11 +65,14 @@ class AdoptionModel(mesa.Model):
         world = build_world(scenario)
         self.profile = world.profile
         self.firms, self.options, self.params = world.firms, world.options, world.params
+        self.bodies = world.bodies
         self._cost, self.series = world.cost, world.series
         self.month = 0
         self.signals = None
         for row in range(self.firms.shape[0]):
             Firm(self, row)
+        for row in range(self.bodies.shape[0]):
+            Body(self, row)
         self.datacollector = mesa.DataCollector(model_reporters={
             "adoption_share": "adoption_share",
             "aware_share": "aware_share",
@@ -86,14 +89,20 @@ class AdoptionModel(mesa.Model):
             return
         self.month += 1
         if self.engine == "numba":
-            kernel.step_month(self.month, self.firms, self.options, self.params, self._cost, self.series)
+            kernel.step_month(self.month, self.firms, self.bodies, self.options, self.params, self._cost, self.series)
         else:
-            self.signals = cluster_signals(self.firms, self.params)
-            firms = self.agents_by_type[Firm]
-            firms.shuffle_do("decide") if self.shuffle else firms.do("decide")
-            allocate(self.firms, self.params.capacity)
-            firms.shuffle_do("install") if self.shuffle else firms.do("install")
-            kernel.record(self.month, self.firms, self.options, self.params, self._cost, self.series)
+            p = self.params
+            self.signals = cluster_signals(self.firms, p, kernel.water_cost_before(self.month, self.series))
+            firms, bodies = self.agents_by_type[Firm], self.agents_by_type[Body]
+            act = (lambda group, name: group.shuffle_do(name)) if self.shuffle else (lambda group, name: group.do(name))
+            act(firms, "decide")
+            allot_plots(self.firms, p.park_slots)
+            act(firms, "move")
+            allocate(self.firms, p.capacity)
+            act(firms, "install")
+            tally(self.bodies, self.firms, self.month, self.options, p)
+            act(bodies, "step")
+            kernel.record(self.month, self.firms, self.bodies, self.options, p, self._cost, self.series)
         self.datacollector.collect(self)
         if self.month >= self.config.months:
             self.running = False
@@ -101,7 +110,7 @@ class AdoptionModel(mesa.Model):
     def run(self) -> "AdoptionModel":
         """Run to the scenario's horizon (the kernel runs all months in one call)."""
         if self.engine == "numba" and self.month == 0:
-            kernel.simulate(self.firms, self.options, self.params, self._cost, self.series)
+            kernel.simulate(self.firms, self.options, self.params, self._cost, self.series, self.bodies)
             for month in range(1, self.config.months + 1):  # reporters read the series row of self.month
                 self.month = month
                 self.datacollector.collect(self)

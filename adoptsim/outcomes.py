@@ -70,12 +70,42 @@ def series_columns(series: Series, profile: Profile, n_firms: int, sector_sizes:
         "net_savings_per_year": series.savings,
         "private_investment": series.private_investment,
     })
+    # collective layer: status (each firm in exactly one column; denominator = initial firms)
+    for c, name in enumerate(STATUS_COLUMNS):
+        cols[name] = series.status[:, c]
+        cols[f"share_{name}_of_initial_firms"] = _share(series.status[:, c], n_firms)
+    cols.update({
+        "firms_at_site": series.status[:, 0] + series.status[:, 1],
+        "treatment_installed_own_m3_per_year": series.installed_own,
+        "treatment_operating_own_m3_per_year": series.operating_own,
+        "treatment_installed_common_m3_per_year": series.installed_common,
+        "treatment_operating_common_m3_per_year": series.operating_common,
+        "treatment_idle_units": series.idle_units,
+        "plants_pledging": series.plants[:, 1],
+        "plants_building": series.plants[:, 2],
+        "plants_built": series.plants[:, 3],
+        "plants_failed": series.plants[:, 4],
+        "firms_pledged": series.pledgers,
+        "firms_connected": series.connected,
+        "water_demand_m3_per_year": series.demand,
+        "water_abstracted_m3_per_year": series.abstraction,
+        "water_consumed_m3_per_year": series.consumed,
+        "water_discharged_m3_per_year": series.discharged,
+        "water_drawdown_m3": series.drawdown,
+        "water_extra_cost_per_m3": series.water_cost,
+        "organic_load_cod_t_per_year": series.organic_load,
+        "chemical_load_t_per_year": series.chemical_load,
+    })
     for c, name in enumerate(PUBLIC):
         cols[f"public_cost_{name}"] = series.public_cost[:, c]
     cols["public_cost_total"] = series.public_cost.sum(axis=1)
     cols["public_cost_cumulative"] = np.cumsum(cols["public_cost_total"])
     cols["private_investment_cumulative"] = np.cumsum(series.private_investment)
     return cols
+
+
+STATUS_COLUMNS = ("firms_compliant", "firms_non_compliant", "firms_relocated_park", "firms_relocated_out",
+                  "firms_closed")
 
 
 def months_to_share(share: np.ndarray, level: float) -> float:
@@ -107,6 +137,16 @@ def summarise(frame: pd.DataFrame, scenario: Scenario, profile: Profile) -> dict
         "public_cost_per_adopter": public / extra if extra > 0 else float("nan"),
         "public_cost_per_m3_per_year": public / float(last["water_saved_m3_per_year"])
         if last["water_saved_m3_per_year"] > 0 else float("nan"),
+        # collective layer; counts are of the initial firms (the denominator of every status share)
+        **{name: int(last[name]) for name in STATUS_COLUMNS},
+        "treatment_installed_m3_per_year": float(last["treatment_installed_own_m3_per_year"]
+                                                 + last["treatment_installed_common_m3_per_year"]),
+        "treatment_operating_m3_per_year": float(last["treatment_operating_own_m3_per_year"]
+                                                 + last["treatment_operating_common_m3_per_year"]),
+        "plants_built": int(last["plants_built"]),
+        "organic_load_cod_t_per_year": float(last["organic_load_cod_t_per_year"]),
+        "chemical_load_t_per_year": float(last["chemical_load_t_per_year"]),
+        "pollution_load_m3eq_per_year": float(last["pollution_load_m3eq_per_year"]),
     }
 
 
@@ -122,6 +162,13 @@ def format_summary(summary: dict) -> str:
         f"   (20 %: {when(t20)}; 50 %: {when(t50)})",
         f"  water saved                       : {summary['water_saved_m3_per_year']:,.0f} m3/yr",
         f"  chemicals avoided                 : {summary['chemicals_avoided_t_per_year']:,.0f} t/yr",
+        f"  firms (of {summary['firms']:,} at start)        : {summary['firms_compliant']:,} compliant, "
+        f"{summary['firms_non_compliant']:,} non-compliant, {summary['firms_relocated_park']:,} moved to a park, "
+        f"{summary['firms_relocated_out']:,} moved out, {summary['firms_closed']:,} closed",
+        f"  treatment capacity                : {summary['treatment_installed_m3_per_year']:,.0f} m3/yr installed, "
+        f"{summary['treatment_operating_m3_per_year']:,.0f} m3/yr operating",
+        f"  pollution discharged              : {summary['organic_load_cod_t_per_year']:,.0f} t COD/yr, "
+        f"{summary['chemical_load_t_per_year']:,.0f} t chemicals/yr ({summary['pollution_load_m3eq_per_year']:,.0f} m3-eq/yr)",
         f"  private investment                : {cur} {summary['private_investment']:,.0f}",
         f"  public cost                       : {cur} {summary['public_cost']:,.0f}",
     ])

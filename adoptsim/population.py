@@ -15,7 +15,7 @@ from scipy import special, stats
 from . import rng
 from .profiles import SIZES, Profile, load_profile
 from .scenario import Scenario
-from .state import MAX_OPTIONS, Options, Params, Series, empty_series, new_firms
+from .state import ACTIVE, MAX_OPTIONS, PLANT_BUILT, Options, Params, Series, empty_series, new_bodies, new_firms
 
 
 @dataclass
@@ -25,6 +25,7 @@ class World:
     scenario: Scenario
     profile: Profile
     firms: np.recarray
+    bodies: np.recarray
     options: Options
     params: Params
     cost: tuple
@@ -87,6 +88,7 @@ def synthesise_firms(scenario: Scenario, profile: Profile, n: int) -> np.recarra
     firms.water_use, firms.revenue, firms.horizon, firms.cash = water, revenue, horizon, cash
     firms.export_share = export
     firms.belief = beh.belief_prior
+    firms.body = np.where(firms.member, locality, -1)  # each locality's members form one chapter
     return firms
 
 
@@ -105,9 +107,24 @@ def build_options(scenario: Scenario, profile: Profile) -> Options:
     )
 
 
-def build_params(scenario: Scenario, profile: Profile) -> Params:
+def plant_design(scenario: Scenario, profile: Profile):
+    """The profile's common-plant design the scenario names (None if the profile has none)."""
+    if not profile.common_plants:
+        return None
+    name = scenario.levers.common_plant.design or next(iter(profile.common_plants))
+    return profile.common_plants[name]
+
+
+def build_params(scenario: Scenario, profile: Profile, initial_use: float = 0.0) -> Params:
+    """Every scalar the rules read; ``initial_use`` (m3/yr) scales the water resource."""
     b, lv, info = scenario.behaviour, scenario.levers, profile.profile
-    enf, man = lv.enforcement, lv.mandate
+    enf, man, cp, rel = lv.enforcement, lv.mandate, lv.common_plant, lv.relocation
+    plant = plant_design(scenario, profile)
+    park = profile.relocation
+    water = profile.water
+    g = lambda obj, attr, default=0.0: default if obj is None else getattr(obj, attr)  # noqa: E731
+    consumption = g(water, "consumption_share")
+    abstraction0 = initial_use
     return Params(
         seed=scenario.seed, n_localities=info.n_localities, months=scenario.months,
         p_innovation=b.p_innovation, q_imitation=b.q_imitation, q_association=b.q_association,
@@ -126,7 +143,62 @@ def build_params(scenario: Scenario, profile: Profile) -> Params:
         outreach_reach=lv.outreach.reach_per_month, outreach_by_association=lv.outreach.channel == "association",
         business_case=lv.outreach.business_case,
         capacity=lv.vendors.capacity_per_month + lv.vendors.extra_capacity,
+        inspect_operation=enf.inspection_mode == "operation",
+        cp_enabled=cp.enabled and not cp.existing, cp_existing=cp.existing,
+        cp_proposal_month=cp.proposal_month, cp_pledge_months=cp.pledge_months,
+        cp_min_share=g(plant, "min_pledge_share"), cp_capex_fixed=g(plant, "capex_fixed"),
+        cp_capex_per_m3=g(plant, "capex_per_m3"), cp_opex_per_m3=g(plant, "opex_per_m3"),
+        cp_fee=g(plant, "connection_fee"), cp_level=int(g(plant, "compliance_level", 0)),
+        cp_removed=g(plant, "pollution_removed"), cp_recovered=g(plant, "water_recovered"),
+        cp_buyer_credit=g(plant, "buyer_credit"), cp_by_flow=cp.cost_sharing == "flow",
+        cp_build_months=int(g(plant, "construction_months", 0)), cp_grant=cp.grant_share,
+        cp_interest_free=cp.interest_free_share, cp_consortium=cp.consortium_share,
+        cp_organising=cp.organising, cp_organising_cost=cp.organising_cost_per_member,
+        free_riding=b.free_riding, committee_rate=cp.committee_monitoring, committee_penalty=cp.committee_penalty,
+        inlet_max_load=g(plant, "inlet_max_load", 1.0),
+        exit_month=man.deadline_month + man.exit_after_months if man.exit_after_months >= 0 else 10**9,
+        profit_margin=g(park, "profit_margin"), park_slots=rel.park_plots, park_land_cost=g(park, "land_cost"), park_land_subsidy=rel.land_subsidy,
+        park_fee=g(park, "park_fee"), move_cost_per_m3=g(park, "move_cost_per_m3"), move_fixed=g(park, "move_fixed"),
+        relocation_support=rel.support_share, away_allowed=rel.out_of_cluster,
+        water_feedback=lv.water.feedback, consumption=consumption,
+        recharge=g(water, "recharge_share", 1.0) * abstraction0,
+        storage_per_m=g(water, "storage_years_per_m", 1.0) * abstraction0,
+        cost_per_m=g(water, "supply_cost_per_m"), cod_per_m3=g(water, "cod_kg_per_m3"),
+        chem_per_m3=g(water, "chemicals_kg_per_m3"),
     )
+
+
+def build_bodies(firms: np.recarray, p: Params) -> np.recarray:
+    """One collective body per locality (its member firms); an existing park plant connects them all."""
+    bodies = new_bodies(max(1, p.n_localities))
+    if p.cp_existing:
+        bodies.kind[:] = 1
+        members = firms.body >= 0
+        flow = np.bincount(firms.body[members], weights=firms.water_use[members], minlength=bodies.shape[0])
+        count = np.bincount(firms.body[members], minlength=bodies.shape[0])
+        for j in range(bodies.shape[0]):
+            if count[j] == 0:
+                continue
+            bodies.state[j] = PLANT_BUILT
+            bodies.members[j] = count[j]
+            bodies.member_flow[j] = bodies.flow_now[j] = bodies.capacity[j] = flow[j]
+            bodies.connected[j] = count[j]
+            bodies.connected_flow[j] = flow[j]
+            bodies.capex[j] = p.cp_capex_fixed + p.cp_capex_per_m3 * flow[j]
+            bodies.operating[j] = True
+    return bodies
+
+
+def connect_existing(firms: np.recarray, bodies: np.recarray, p: Params) -> None:
+    """Members of an existing park plant start connected (it runs at month 0)."""
+    if not p.cp_existing:
+        return
+    members = (firms.body >= 0) & (firms.status == ACTIVE)
+    firms.pledged[members] = True
+    firms.connected[members] = True
+    firms.plant_level[members] = p.cp_level
+    firms.plant_removed[members] = p.cp_removed
+    firms.plant_recovered[members] = p.cp_recovered
 
 
 def place_demonstrations(scenario: Scenario, profile: Profile, firms: np.recarray) -> int:
@@ -151,6 +223,7 @@ def place_demonstrations(scenario: Scenario, profile: Profile, firms: np.recarra
     firms.aware[chosen] = True
     firms.belief[chosen] = 1.0
     firms.adopted[chosen] |= np.uint8(1 << k)
+    firms.operating[chosen] |= np.uint8(1 << k)
     return len(chosen)
 
 
@@ -163,7 +236,9 @@ def build_world(scenario: Scenario) -> World:
     opts = build_options(scenario, profile)
     firms = synthesise_firms(scenario, profile, n)
     pilots = place_demonstrations(scenario, profile, firms)
-    params = build_params(scenario, profile)
+    params = build_params(scenario, profile, float(firms.water_use.sum()))
+    bodies = build_bodies(firms, params)
+    connect_existing(firms, bodies, params)
     lv = scenario.levers
     cost = (
         float(lv.outreach.cost_per_contact),
@@ -174,5 +249,5 @@ def build_world(scenario: Scenario) -> World:
         float(pilots * lv.demonstration.cost_per_pilot),
     )
     series = empty_series(scenario.months, len(opts.capex_fixed), len(profile.sectors))
-    record(0, firms, opts, params, cost, series)
-    return World(scenario, profile, firms, opts, params, cost, series)
+    record(0, firms, bodies, opts, params, cost, series)
+    return World(scenario, profile, firms, bodies, opts, params, cost, series)

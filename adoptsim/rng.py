@@ -28,6 +28,9 @@ AWARE = 1
 ATTEND = 2
 PRIORITY = 3
 OUTREACH = 4
+PLEDGE_ATTEND = 5
+PLEDGE = 6
+EXIT_PRIORITY = 7
 ADOPT = 16  # + option index
 # Initial population draws (month 0).
 SECTOR = 101

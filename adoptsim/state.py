@@ -17,9 +17,18 @@ import numpy as np
 # Ways an adoption is financed.
 FIN_NONE, FIN_OWN, FIN_BANK, FIN_SCHEME, FIN_CONSORTIUM = -1, 0, 1, 2, 3
 
-# Public cost columns of the outcome series, in order; the first five are paid per adoption.
+# Public cost columns of the outcome series, in order; the first five are paid per adoption,
+# the last five by the collective layer (common plants, pledge organising, relocation).
 PUBLIC = ("subsidy", "tariff_rebate", "recognition", "rate_subsidy", "guarantee",
-          "outreach", "demonstration", "inspection", "vendors", "buyer_platform", "scheme_promotion")
+          "outreach", "demonstration", "inspection", "vendors", "buyer_platform", "scheme_promotion",
+          "plant_grant", "plant_loan", "pledge_organising", "relocation_support", "park_land")
+
+# Firm status (each month every initial firm is in exactly one).
+ACTIVE, IN_PARK, AWAY, CLOSED = 0, 1, 2, 3
+# Exit choice asked this month (scratch).
+EXIT_NONE, EXIT_PARK, EXIT_AWAY, EXIT_CLOSE = 0, 1, 2, 3
+# Common-plant life cycle of a collective body.
+PLANT_NONE, PLANT_PLEDGING, PLANT_BUILDING, PLANT_BUILT, PLANT_FAILED = 0, 1, 2, 3, 4
 
 
 FIRM_FIELDS = (
@@ -43,6 +52,14 @@ FIRM_FIELDS = (
     ("belief", np.float64, "perceived share of the true savings"),
     ("adopted", np.uint8, "bit k set when option k is installed"),
     ("reached", np.bool_, "contacted by outreach at least once"),
+    ("status", np.int64, "0 at its site, 1 relocated into the park, 2 relocated out, 3 closed"),
+    ("body", np.int64, "collective body (association chapter / park committee) it belongs to, or -1"),
+    ("operating", np.uint8, "bit k set when installed option k runs this month"),
+    ("pledged", np.bool_, "pledged to its body's common plant (after it is built: asked to connect)"),
+    ("connected", np.bool_, "connected to its body's common plant"),
+    ("plant_level", np.int64, "compliance level its common plant gives it this month (0 if none or idle)"),
+    ("plant_removed", np.float64, "share of its load the common plant removes this month"),
+    ("plant_recovered", np.float64, "share of its effluent the common plant returns for reuse this month"),
     # this month's scratch
     ("intent", np.int64, "option asked of a vendor this month, or -1"),
     ("priority", np.float64, "vendor queue key this month"),
@@ -53,16 +70,53 @@ FIRM_FIELDS = (
     ("paid_rate", np.float64, "interest subsidy over the loan term (undiscounted)"),
     ("paid_guarantee", np.float64, "expected guarantee loss booked"),
     ("invested", np.float64, "net capex borne by the firm"),
+    ("spent", np.float64, "private spending this month outside vendor installs (plant shares, moves)"),
+    ("exit_choice", np.int64, "0 none, 1 asks for a park plot, 2 relocates out, 3 closes (this month)"),
+    ("exit_fallback", np.int64, "what it does if no park plot is granted: 2 relocates out, 3 closes"),
+    ("paid_relocation", np.float64, "relocation support paid this month"),
+    ("paid_land", np.float64, "park land subsidy paid this month"),
 )
 FIRM_DTYPE = np.dtype([(name, dtype) for name, dtype, _ in FIRM_FIELDS], align=True)
 MAX_OPTIONS = 8  # adopted is a uint8 bit set
 
 
+BODY_FIELDS = (
+    ("id", np.int64, "index; keys the body's random draws"),
+    ("kind", np.int64, "0 association chapter, 1 industrial-park committee"),
+    ("state", np.int64, "common plant: 0 none, 1 pledging, 2 building, 3 built, 4 failed"),
+    ("members", np.int64, "member firms at their sites"),
+    ("flow_now", np.float64, "m3/yr: members' water use this month"),
+    ("exposure", np.float64, "currency/yr connected members stand to lose if the plant idles"),
+    ("member_flow", np.float64, "m3/yr: members' water use when the plant was proposed (design flow)"),
+    ("pledged_flow", np.float64, "m3/yr: flow of members who pledged"),
+    ("pledgers", np.int64, "members who pledged"),
+    ("capex", np.float64, "currency: plant cost at the design flow"),
+    ("capacity", np.float64, "m3/yr the plant can treat (0 until built)"),
+    ("ready_month", np.int64, "month construction ends"),
+    ("connected", np.int64, "firms connected"),
+    ("connected_flow", np.float64, "m3/yr of connected firms' effluent"),
+    ("operating", np.bool_, "the plant runs this month"),
+    ("paid_grant", np.float64, "grant paid this month"),
+    ("paid_loan", np.float64, "interest forgone on the public interest-free loan, booked this month"),
+    ("paid_organising", np.float64, "pledge organising paid this month"),
+    ("invested", np.float64, "members' contributions and connection fees paid this month"),
+)
+BODY_DTYPE = np.dtype([(name, dtype) for name, dtype, _ in BODY_FIELDS], align=True)
+
+
 def new_firms(n: int) -> np.recarray:
-    """A zeroed firm table (one record per firm; ``intent`` set to -1)."""
+    """A zeroed firm table (one record per firm; ``intent`` and ``body`` set to -1)."""
     firms = np.zeros(n, FIRM_DTYPE).view(np.recarray)
     firms.intent[:] = -1
+    firms.body[:] = -1
     return firms
+
+
+def new_bodies(n: int) -> np.recarray:
+    """A zeroed table of collective bodies."""
+    bodies = np.zeros(n, BODY_DTYPE).view(np.recarray)
+    bodies.id[:] = np.arange(n)
+    return bodies
 
 
 def adopted_matrix(firms: np.ndarray, n_options: int) -> np.ndarray:
@@ -129,6 +183,52 @@ class Params(NamedTuple):
     outreach_by_association: bool
     business_case: float
     capacity: float
+    # installed vs operating
+    inspect_operation: bool   # inspections check that treatment runs, not only that it is installed
+    # collective bodies and common plants
+    cp_enabled: bool          # a common plant is proposed to each association chapter
+    cp_existing: bool         # the plant exists at month 0 and every member is connected (industrial park)
+    cp_proposal_month: int
+    cp_pledge_months: int
+    cp_min_share: float       # share of member flow that must pledge for the plant to be viable
+    cp_capex_fixed: float
+    cp_capex_per_m3: float    # per m3/yr of design flow
+    cp_opex_per_m3: float
+    cp_fee: float             # connection fee per firm
+    cp_level: int
+    cp_removed: float
+    cp_recovered: float
+    cp_buyer_credit: float
+    cp_by_flow: bool          # cost shared by flow (else equally per member)
+    cp_build_months: int
+    cp_grant: float           # share of capex paid by a public grant
+    cp_interest_free: float   # share of capex lent by the state without interest
+    cp_consortium: float      # share of capex a bank lends to the association (consortium loan)
+    cp_organising: bool       # the association organises pledges: every member weighs it every month
+    cp_organising_cost: float  # per member per month of the pledge window
+    free_riding: float        # share of the plant's value a member expects without pledging
+    committee_rate: float     # monthly probability the committee samples a member's effluent
+    committee_penalty: float
+    inlet_max_load: float     # highest untreated load share a member may send to the plant
+    # exit and relocation
+    exit_month: int           # from this month, firms short of the mandate close or relocate
+    profit_margin: float      # share of revenue a firm loses per year if it closes
+    park_slots: int
+    park_land_cost: float
+    park_land_subsidy: float
+    park_fee: float
+    move_cost_per_m3: float
+    move_fixed: float
+    relocation_support: float
+    away_allowed: bool
+    # shared water resource
+    water_feedback: bool
+    consumption: float        # share of abstraction consumed (not discharged)
+    recharge: float           # m3/yr
+    storage_per_m: float      # m3 of drawdown per metre of added depth
+    cost_per_m: float         # currency per m3 per metre of added depth
+    cod_per_m3: float         # kg organic load (COD) per m3 of untreated effluent
+    chem_per_m3: float        # kg chemicals per m3 of untreated effluent
 
 
 class Signals(NamedTuple):
@@ -141,6 +241,7 @@ class Signals(NamedTuple):
     member_demo: bool
     outreach_member: float    # contact probability this month
     outreach_other: float
+    water_cost: float         # extra supply cost per m3 from last month's drawdown
 
 
 class Series(NamedTuple):
@@ -164,6 +265,23 @@ class Series(NamedTuple):
     contacts: np.ndarray       # (T+1,) int64 outreach contacts in the month
     reached: np.ndarray        # (T+1,) int64 firms ever contacted by outreach
     adopters_reached: np.ndarray  # (T+1,) int64 adopters among them
+    status: np.ndarray         # (T+1, 5) int64: compliant, non-compliant (both at their sites), park, away, closed
+    installed_own: np.ndarray  # (T+1,) m3/yr effluent of firms with own treatment installed
+    operating_own: np.ndarray  # (T+1,) m3/yr of it whose treatment runs
+    installed_common: np.ndarray  # (T+1,) m3/yr capacity of built common plants
+    operating_common: np.ndarray  # (T+1,) m3/yr of connected effluent treated by running plants
+    idle_units: np.ndarray     # (T+1,) int64 installed treatment units (own or common) not running
+    plants: np.ndarray         # (T+1, 5) int64 bodies by plant state (none, pledging, building, built, failed)
+    pledgers: np.ndarray       # (T+1,) int64 firms pledged
+    connected: np.ndarray      # (T+1,) int64 firms connected to a common plant
+    demand: np.ndarray         # (T+1,) m3/yr water use of firms at their sites before savings
+    abstraction: np.ndarray    # (T+1,) m3/yr drawn from the shared resource
+    consumed: np.ndarray       # (T+1,) m3/yr consumed in processes
+    discharged: np.ndarray     # (T+1,) m3/yr effluent discharged
+    drawdown: np.ndarray       # (T+1,) m3 below the initial store
+    water_cost: np.ndarray     # (T+1,) currency/m3 extra supply cost from drawdown
+    organic_load: np.ndarray   # (T+1,) t/yr COD discharged
+    chemical_load: np.ndarray  # (T+1,) t/yr chemicals discharged
 
 
 def empty_series(months: int, n_options: int, n_sectors: int) -> Series:
@@ -175,5 +293,10 @@ def empty_series(months: int, n_options: int, n_sectors: int) -> Series:
         compliant=np.zeros(T, i8), water_saved=np.zeros(T), chemicals=np.zeros(T), energy=np.zeros(T),
         pollution_load=np.zeros(T), savings=np.zeros(T), private_investment=np.zeros(T),
         public_cost=np.zeros((T, len(PUBLIC))), installs=np.zeros(T, i8), contacts=np.zeros(T, i8),
-        reached=np.zeros(T, i8), adopters_reached=np.zeros(T, i8),
+        reached=np.zeros(T, i8), adopters_reached=np.zeros(T, i8), status=np.zeros((T, 5), i8),
+        installed_own=np.zeros(T), operating_own=np.zeros(T), installed_common=np.zeros(T),
+        operating_common=np.zeros(T), idle_units=np.zeros(T, i8), plants=np.zeros((T, 5), i8),
+        pledgers=np.zeros(T, i8), connected=np.zeros(T, i8), demand=np.zeros(T), abstraction=np.zeros(T),
+        consumed=np.zeros(T), discharged=np.zeros(T), drawdown=np.zeros(T), water_cost=np.zeros(T),
+        organic_load=np.zeros(T), chemical_load=np.zeros(T),
     )

@@ -27,6 +27,19 @@ CASES = {
         recognition_reward=10000.0),
     "taihu-expansion-rule": dict(cluster="taihu", months=48, expansion_rule_blocks_new_lines=True,
                                  attention=0.3, demonstration_pilots=1),
+    # collective layer: pledges, co-finance, construction, connection, idle units, exits, park plots, water feedback
+    "kanpur-collective": dict(
+        cluster="kanpur", months=60, mandate_level=1, mandate_deadline_month=24, mandate_penalty=2e6,
+        mandate_legal_uncertainty=0.2, mandate_exit_after_months=6, enforcement_extra_inspection_rate=0.05,
+        enforcement_inspection_mode="presence", common_plant_enabled=True, common_plant_proposal_month=12,
+        common_plant_pledge_months=30, common_plant_grant_share=0.4, common_plant_interest_free_share=0.3,
+        common_plant_consortium_share=0.2, common_plant_organising=True, common_plant_organising_cost_per_member=1000.0,
+        green_finance_enabled=True, green_finance_consortium=True, green_finance_guarantee=0.7,
+        relocation_park_plots=20, relocation_land_subsidy=0.5, relocation_support_share=0.3, water_feedback=True),
+    "taihu-park-committee": dict(
+        cluster="taihu", months=48, common_plant_existing=True, common_plant_committee_monitoring=0.5,
+        common_plant_committee_penalty=2e5, attention=0.3, buyer_platform_engaged_share=0.5,
+        buyer_platform_pressure=0.05, water_feedback=True),
 }
 
 
@@ -37,6 +50,7 @@ def assert_same_series(a, b) -> None:
     for field in a.firms.dtype.names:
         assert np.array_equal(a.firms[field], b.firms[field]), f"firms.{field} differs"
     assert a.firms.tobytes() == b.firms.tobytes()  # bit for bit, floats included
+    assert a.bodies.tobytes() == b.bodies.tobytes()  # the collective bodies too
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -56,6 +70,16 @@ def test_engines_identical_step_by_step():
         slow.step()
         assert fast.adoption_share == slow.adoption_share
     assert_same_series(fast, slow)
+
+
+def test_collective_cases_exercise_the_layer():
+    """The collective cases really use every new entity and submodel (so their equivalence means something)."""
+    k = AdoptionModel(scenario(**CASES["kanpur-collective"])).run().series
+    assert k.plants[-1, 3] > 0 and k.connected.max() > 0 and k.pledgers.max() > 0
+    assert k.status[-1, 2] > 0 and k.status[-1, 4] > 0 and k.idle_units.max() > 0
+    assert k.water_cost.max() > 0 and k.public_cost[:, 11:].sum(axis=0).min() > 0
+    t = AdoptionModel(scenario(**CASES["taihu-park-committee"])).run().series
+    assert t.connected[-1] == 23 and t.operating_common.max() > 0
 
 
 def test_capacity_queue_binds_and_engines_agree():
@@ -93,9 +117,12 @@ def test_order_of_activation_is_irrelevant():
 
 
 def test_mesa_face():
+    from adoptsim.agents import Body, Firm
+
     m = AdoptionModel(n_firms=50, months=3)
-    assert len(m.agents) == 50
-    firm = m.agents[0]
+    assert len(m.agents_by_type[Firm]) == 50
+    assert len(m.agents_by_type[Body]) == m.profile.profile.n_localities
+    firm = m.agents_by_type[Firm][0]
     assert firm.size in ("micro", "small", "medium") and firm.sector in m.profile.sectors
     m.run()
     frame = m.datacollector.get_model_vars_dataframe()

@@ -94,10 +94,21 @@ def _model_strategy(model: type[BaseModel], special: dict[str, st.SearchStrategy
     return st.fixed_dictionaries(fields).map(lambda kw: model(**kw))
 
 
-def _levers(options: list[str]) -> st.SearchStrategy:
+def _levers(options: list[str], profile=None) -> st.SearchStrategy:
     parts = {}
     for lever, info in Levers.model_fields.items():
         special = {"option": st.sampled_from(["", *options])} if lever == "demonstration" else {}
+        has = lambda table: profile is not None and bool(getattr(profile, table))  # noqa: E731
+        share = st.floats(0.0, 1.0 / 3.0)  # the three co-finance shares may not sum above 1
+        if lever == "common_plant":
+            special = {"design": st.just(""), "grant_share": share, "interest_free_share": share,
+                       "consortium_share": share}
+            if not has("common_plants"):
+                special.update(enabled=st.just(False), existing=st.just(False))
+        if lever == "mandate" and not has("relocation"):
+            special = {"exit_after_months": st.just(-1)}
+        if lever == "water" and not has("water"):
+            special = {"feedback": st.just(False)}
         parts[lever] = _model_strategy(info.annotation, special)
     return st.fixed_dictionaries(parts).map(lambda kw: Levers(**kw))
 
@@ -105,14 +116,15 @@ def _levers(options: list[str]) -> st.SearchStrategy:
 @st.composite
 def scenarios(draw) -> Scenario:
     cluster = draw(st.sampled_from(CLUSTERS))
-    options = load_profile(cluster).option_names
+    profile = load_profile(cluster)
+    options = profile.option_names
     scenario = Scenario(
         cluster=cluster,
         n_firms=draw(st.integers(20, 60)),
         months=draw(st.integers(6, 24)),
         seed=draw(st.integers(0, 2**63 - 1)),
         behaviour=draw(_model_strategy(Behaviour)),
-        levers=draw(_levers(options)),
+        levers=draw(_levers(options, profile)),
     )
     # keep only scenarios a scenario file could hold (cross-field checks, e.g. a
     # demonstration of an option the expansion rule blocks, live in scenario_from_dict)
@@ -173,6 +185,13 @@ def _check_invariants(world, scenario: Scenario) -> None:
     # blocked options are never installed after month 0
     for k in np.flatnonzero(np.array(opts.blocked, dtype=bool)):
         assert np.all(s.by_option[:, k] == s.by_option[0, k])
+
+    # collective layer: every initial firm in exactly one status; the water balance closes
+    assert np.all(s.status.sum(axis=1) == n)
+    assert np.all(np.diff(s.status[:, 2:], axis=0) >= 0)
+    np.testing.assert_allclose(s.demand, s.abstraction + s.water_saved, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(s.abstraction, s.consumed + s.discharged, rtol=1e-9, atol=1e-6)
+    assert np.all(s.operating_own <= s.installed_own) and np.all(s.operating_common <= s.installed_common * (1 + 1e-12))
 
     # the last row matches the final firm state
     adopted = adopted_matrix(f, len(opts.capex_fixed))

@@ -70,6 +70,44 @@ class ProfileInfo(_Strict):
     penalty: float = Field(ge=0)
 
 
+class PlantDesign(_Strict):
+    """A common treatment plant an association or park committee can build (optional table)."""
+
+    label: str
+    capex_fixed: float = Field(ge=0)
+    capex_per_m3: float = Field(ge=0)          # per m3/yr of members' design flow
+    opex_per_m3: float = Field(ge=0)           # charged per m3/yr of a connected member's water use
+    connection_fee: float = Field(ge=0)
+    construction_months: int = Field(ge=0, le=600)
+    min_pledge_share: float = Field(ge=0, le=1)
+    compliance_level: Literal[0, 1, 2]
+    pollution_removed: float = Field(ge=0, le=1)
+    water_recovered: float = Field(ge=0, le=1)
+    buyer_credit: float = Field(ge=0, le=1)
+    inlet_max_load: float = Field(ge=0, le=1)
+
+
+class ParkInfo(_Strict):
+    """Relocation costs (optional table)."""
+
+    land_cost: float = Field(ge=0)
+    park_fee: float = Field(ge=0)
+    move_fixed: float = Field(ge=0)
+    move_cost_per_m3: float = Field(ge=0)
+    profit_margin: float = Field(ge=0, le=1)   # share of revenue lost per year by closing
+
+
+class WaterInfo(_Strict):
+    """The shared water resource and effluent strength (optional table)."""
+
+    consumption_share: float = Field(ge=0, le=1)
+    recharge_share: float = Field(ge=0)
+    storage_years_per_m: float = Field(gt=0)
+    supply_cost_per_m: float = Field(ge=0)
+    cod_kg_per_m3: float = Field(ge=0)
+    chemicals_kg_per_m3: float = Field(ge=0)
+
+
 class Profile(_Strict):
     """A validated cluster profile; ``provenance`` maps each numeric key to its citation."""
 
@@ -77,6 +115,9 @@ class Profile(_Strict):
     sectors: dict[str, Sector]
     sizes: dict[str, SizeClass]
     technologies: dict[str, Option]
+    common_plants: dict[str, PlantDesign] = Field(default_factory=dict)
+    relocation: ParkInfo | None = None
+    water: WaterInfo | None = None
     provenance: dict[str, str] = Field(default_factory=dict)
     path: str = ""
 

@@ -23,8 +23,9 @@ Monthly sequence for firm *i* (equations in ``docs/ODD.md``, Submodels):
    option with the shortest payback.
 """
 
-from .capacity import allocate
+from .capacity import allocate, allot_plots
+from .collective import leave, plant_month, tally
 from .decision import adopt, firm_month
 from .signals import cluster_signals
 
-__all__ = ["adopt", "allocate", "cluster_signals", "firm_month"]
+__all__ = ["adopt", "allocate", "allot_plots", "cluster_signals", "firm_month", "leave", "plant_month", "tally"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..state import EXIT_PARK, IN_PARK
+
 
 @njit(cache=True)
 def allocate(firms, capacity: float) -> int:
@@ -42,3 +44,43 @@ def allocate(firms, capacity: float) -> int:
     for j in range(slots, n_req):
         firms[req[order[j]]].intent = -1
     return slots
+
+
+@njit(cache=True)
+def allot_plots(firms, slots: int) -> int:
+    """Grant free park plots to the requests with the lowest (priority, id); the rest fall back.
+
+    Requests are firms with ``exit_choice`` EXIT_PARK; a refused firm takes its
+    ``exit_fallback`` (move out or close). Returns the plots granted.
+    """
+    n = firms.shape[0]
+    used = 0
+    n_req = 0
+    for i in range(n):
+        if firms[i].status == IN_PARK:
+            used += 1
+        if firms[i].exit_choice == EXIT_PARK:
+            n_req += 1
+    free = max(0, slots - used)
+    if n_req <= free:
+        return n_req
+    req = np.empty(n_req, np.int64)
+    keys = np.empty(n_req)
+    ids = np.empty(n_req, np.int64)
+    j = 0
+    for i in range(n):
+        if firms[i].exit_choice == EXIT_PARK:
+            req[j] = i
+            keys[j] = firms[i].priority
+            ids[j] = firms[i].id
+            j += 1
+    order = np.argsort(keys, kind="mergesort")
+    for a in range(1, n_req):
+        b = a
+        while b > 0 and keys[order[b - 1]] == keys[order[b]] and ids[order[b - 1]] > ids[order[b]]:
+            order[b - 1], order[b] = order[b], order[b - 1]
+            b -= 1
+    for j in range(free, n_req):
+        f = firms[req[order[j]]]
+        f.exit_choice = f.exit_fallback
+    return free

@@ -50,13 +50,49 @@ def public_support(gross: float, k: int, opts: Options, p: Params) -> tuple:
 
 
 @njit(cache=True, inline="always")
-def compliance_level(f, opts: Options) -> int:
-    """Highest compliance level among the firm's adopted options."""
-    level = 0
+def level_of(bits: int, f, opts: Options) -> int:
+    """Highest compliance level among the options in bit set ``bits``, or its common plant's."""
+    level = f.plant_level
     for k in range(len(opts.compliance_level)):
-        if has(f, k) and opts.compliance_level[k] > level:
+        if (bits >> k) & 1 == 1 and opts.compliance_level[k] > level:
             level = opts.compliance_level[k]
     return level
+
+
+@njit(cache=True, inline="always")
+def compliance_level(f, opts: Options) -> int:
+    """Highest compliance level among the firm's adopted options (or its running common plant)."""
+    return level_of(f.adopted, f, opts)
+
+
+@njit(cache=True, inline="always")
+def load_share(bits: int, opts: Options) -> float:
+    """Share of the firm's untreated load still discharged with the options in ``bits`` running."""
+    remaining = 1.0
+    for k in range(len(opts.pollution_removed)):
+        if (bits >> k) & 1 == 1:
+            remaining *= 1.0 - opts.pollution_removed[k]
+    return remaining
+
+
+@njit(cache=True, inline="always")
+def committee_penalty(f, bits: int, opts: Options, p: Params) -> float:
+    """Expected committee penalties per year for a connected member sending load ``load_share(bits)``."""
+    if not f.connected or p.committee_penalty <= 0.0:
+        return 0.0
+    if load_share(bits, opts) <= p.inlet_max_load:
+        return 0.0
+    return 12.0 * p.committee_rate * p.committee_penalty
+
+
+@njit(cache=True, inline="always")
+def credit_of(bits: int, opts: Options) -> float:
+    """Highest buyer credit among the options in ``bits``."""
+    credit = 0.0
+    for k in range(len(opts.buyer_credit)):
+        if (bits >> k) & 1 == 1 and opts.buyer_credit[k] > credit:
+            credit = opts.buyer_credit[k]
+    return credit
 
 
 @njit(cache=True, inline="always")
@@ -87,14 +123,36 @@ def expected_penalty(level: int, month: int, horizon: float, p: Params) -> float
 
 
 @njit(cache=True, inline="always")
-def annual_benefit(f, k: int, month: int, opts: Options, p: Params) -> float:
-    """Perceived yearly value of option k to firm ``f``: savings + penalties avoided + buyer value."""
+def exit_threat(f, level: int, month: int, p: Params) -> float:
+    """Profit per year a firm stands to lose by closure when the mandate is enforced by exit.
+
+    Counts, like the mandate penalty, once the exit month is within the
+    firm's horizon, discounted by the legal uncertainty.
+    """
+    if p.mandate_level <= 0 or level >= p.mandate_level or p.exit_month - month > f.horizon:
+        return 0.0
+    return p.profit_margin * f.revenue * (1.0 - p.mandate_uncertainty)
+
+
+@njit(cache=True, inline="always")
+def annual_benefit(f, k: int, month: int, opts: Options, p: Params, water_cost: float) -> float:
+    """Perceived yearly value of option k to firm ``f``: savings + penalties avoided + buyer value.
+
+    With the shared-resource feedback on, each m3 saved is also worth the
+    extra supply cost ``water_cost`` of the drawn-down resource; connected
+    members also avoid committee penalties.
+    """
     savings = opts.savings_per_m3[k] * f.water_use
+    if p.water_feedback:
+        savings += opts.water_saving[k] * f.water_use * water_cost
     if savings > 0.0:
         savings *= f.belief
+    if f.connected:
+        savings += committee_penalty(f, f.adopted, opts, p) - committee_penalty(f, f.adopted | (1 << k), opts, p)
     level = compliance_level(f, opts)
     new_level = max(level, opts.compliance_level[k])
     avoided = expected_penalty(level, month, f.horizon, p) - expected_penalty(new_level, month, f.horizon, p)
+    avoided += exit_threat(f, level, month, p) - exit_threat(f, new_level, month, p)
     gain = opts.buyer_credit[k] - buyer_credit(f, opts)
     buyer = 0.0
     if gain > 0.0:

@@ -9,8 +9,8 @@ from ..state import Params, Signals
 
 
 @njit(cache=True)
-def cluster_signals(firms, p: Params) -> Signals:
-    """Adopter shares (all, members, per locality), demo visibility and outreach odds.
+def cluster_signals(firms, p: Params, water_cost: float = 0.0) -> Signals:
+    """Adopter shares (all, members, per locality), demo visibility, outreach odds, water cost.
 
     Computed from integer counts, so the result does not depend on firm order.
     """
@@ -54,4 +54,4 @@ def cluster_signals(firms, p: Params) -> Signals:
     else:
         c_mem = min(1.0, reach / n) if n > 0 else 0.0
         c_other = c_mem
-    return Signals(share_all, share_mem, local_share, local_demo, member_demo, c_mem, c_other)
+    return Signals(share_all, share_mem, local_share, local_demo, member_demo, c_mem, c_other, water_cost)

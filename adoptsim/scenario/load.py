@@ -93,7 +93,30 @@ def scenario_from_dict(data: dict, origin: str = "<scenario>") -> Scenario:
             and scenario.levers.expansion_rule.blocks_new_lines):
         raise ScenarioError(f"{origin}: levers.demonstration.option: {demo or 'the first option'!r} needs a new "
                             "production line, which levers.expansion_rule.blocks_new_lines forbids")
+    _check_collective(scenario, profile, origin)
     return scenario
+
+
+def _check_collective(scenario: Scenario, profile, origin: str) -> None:
+    """The collective levers need the profile tables that give them numbers."""
+    lv = scenario.levers
+    cp = lv.common_plant
+    if cp.enabled or cp.existing:
+        if not profile.common_plants:
+            raise ScenarioError(f"{origin}: levers.common_plant: cluster {profile.name!r} has no [common_plants] table "
+                                "(add one to the profile; see profiles/FORMAT.md)")
+        if cp.design and cp.design not in profile.common_plants:
+            raise ScenarioError(f"{origin}: levers.common_plant.design: {cp.design!r} is not a plant of cluster "
+                                f"{profile.name!r} (allowed: {', '.join(profile.common_plants)})")
+    total = cp.grant_share + cp.interest_free_share + cp.consortium_share
+    if total > 1.0 + 1e-12:
+        raise ScenarioError(f"{origin}: levers.common_plant: grant_share + interest_free_share + consortium_share "
+                            f"= {total:.6g} (allowed: <= 1)")
+    if lv.mandate.exit_after_months >= 0 and profile.relocation is None:
+        raise ScenarioError(f"{origin}: levers.mandate.exit_after_months: cluster {profile.name!r} has no [relocation] "
+                            "table with moving and land costs")
+    if lv.water.feedback and profile.water is None:
+        raise ScenarioError(f"{origin}: levers.water.feedback: cluster {profile.name!r} has no [water] table")
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -49,6 +49,9 @@ class Behaviour(_Strict):
     horizon_sigma: float = F(0.6, 0, 3, doc="lognormal sigma of horizons across firms (skew: rarely > 2-3 years)")
     decision_noise: float = F(0.15, 0, 2, doc="logistic scale of the payback test, relative to the horizon (0 = deterministic)")
     down_payment: float = F(0.0, 0, 1, doc="share of net cost a firm must pay from own cash when borrowing")
+    free_riding: float = F(0.3, 0, 1, doc="share of a common plant's value a member expects to get without pledging (by joining late)",
+                           source="assumption: late joiners pay the same share, so waiting costs only the delay; "
+                                  "no seed figure, calibrate")
 
 
 class CapexSubsidy(_Strict):
@@ -102,6 +105,9 @@ class Enforcement(_Strict):
     extra_inspection_rate: float = F(0.0, 0, 1, unit="1/month", doc="inspections added to the profile's baseline")
     penalty: float | None = Field(None, ge=0, description="penalty per detected violation (default: profile's)")
     cost_per_inspection: float = F(0.0, 0, None, unit="currency", doc="public cost of one extra inspection")
+    inspection_mode: Literal["operation", "presence"] = Field(
+        "operation", description="what inspections check: that treatment runs, or only that it is installed",
+        json_schema_extra={"source": "MODEL.md Behavioural evidence: Kanpur PCB survey 2014, treatment installed but failing"})
 
 
 class Mandate(_Strict):
@@ -110,6 +116,10 @@ class Mandate(_Strict):
     legal_uncertainty: float = F(0.0, 0, 1, doc="probability firms put on the mandate being struck down; discounts its expected penalty",
                                  source="case-study, What didn't go so well > Legal and regulatory challenges (Kanpur ZLD)")
     penalty: float = F(0.0, 0, None, unit="currency", doc="penalty per inspection that finds a firm short of the mandate")
+    exit_after_months: int = Field(-1, ge=-1, le=1200, description="months after the deadline from which firms still "
+                                   "short of the mandate close or relocate (-1: never; they stay, non-compliant)",
+                                   json_schema_extra={"source": "case-study, What didn't go so well > Legal and regulatory "
+                                                                "challenges (Kanpur ZLD ruling; proposed relocation)"})
 
 
 class Vendors(_Strict):
@@ -124,6 +134,42 @@ class Recognition(_Strict):
                       source="sindh, 4.4.2: 'a grading system and reward for those who achieve CP'")
 
 
+class CommonPlant(_Strict):
+    """A common treatment plant proposed to (or run by) each association chapter / park committee."""
+
+    enabled: bool = Field(False, description="a common plant is proposed to each association chapter")
+    existing: bool = Field(False, description="the plant exists at month 0 and every member is connected (industrial park)",
+                           json_schema_extra={"source": "case-study, CHINA: 'Each IP has its own wastewater treatment plant'"})
+    design: str = Field("", description="design from the profile's [common_plants] (default: the first)")
+    proposal_month: int = Field(1, ge=1, le=1200, description="month the plant is proposed")
+    pledge_months: int = Field(24, ge=1, le=1200, description="months members have to pledge before the proposal lapses")
+    cost_sharing: Literal["flow", "equal"] = Field("flow", description="members share the cost by water use or equally")
+    grant_share: float = F(0.0, 0, 1, doc="share of plant capex paid by a public grant")
+    interest_free_share: float = F(0.0, 0, 1, doc="share of plant capex lent by the state without interest")
+    consortium_share: float = F(0.0, 0, 1, doc="share of plant capex a bank lends to the association against pledges",
+                                source="case-study, CHINA: the IP Committee 'has greater credibility than individual SMEs' with lenders")
+    organising: bool = Field(False, description="the association organises pledges: every member weighs pledging every month",
+                             json_schema_extra={"source": "case-study, Key lessons: working through associations"})
+    organising_cost_per_member: float = F(0.0, 0, None, unit="currency/member/month", doc="public cost of organising pledges")
+    committee_monitoring: float = F(0.0, 0, 1, unit="1/month", doc="probability the committee samples a member's effluent in a month")
+    committee_penalty: float = F(0.0, 0, None, unit="currency", doc="committee penalty per sample over the inlet standard",
+                                 source="case-study, CHINA: failing facilities 'are subject to penalties fixed by the Administration Committee'")
+
+
+class Relocation(_Strict):
+    """Where firms go when a mandate closes them: an industrial park with shared treatment, or away."""
+
+    park_plots: int = Field(0, ge=0, le=5_000_000, description="plots in an industrial park with shared treatment for relocating firms")
+    land_subsidy: float = F(0.0, 0, 1, doc="share of the park plot price paid by government",
+                            source="sindh, 4.4.2: 'the government should subsidize lands in industrial parks'")
+    support_share: float = F(0.0, 0, 1, doc="share of a firm's moving cost into the park paid by government")
+    out_of_cluster: bool = Field(True, description="firms that can pay the move may relocate out of the cluster instead of closing")
+
+
+class Water(_Strict):
+    feedback: bool = Field(False, description="the supply cost rises with drawdown of the shared resource and feeds back into the value of water savings")
+
+
 class Levers(_Strict):
     capex_subsidy: CapexSubsidy = CapexSubsidy()
     green_finance: GreenFinance = GreenFinance()
@@ -136,6 +182,9 @@ class Levers(_Strict):
     mandate: Mandate = Mandate()
     vendors: Vendors = Vendors()
     recognition: Recognition = Recognition()
+    common_plant: CommonPlant = CommonPlant()
+    relocation: Relocation = Relocation()
+    water: Water = Water()
 
 
 class Scenario(_Strict):

@@ -20,7 +20,7 @@ from ..scenario import Scenario
 def run_replicate(scenario: Scenario) -> dict[str, np.ndarray]:
     """One run through the kernel (no Mesa agents), as the monthly outcome columns."""
     w = build_world(scenario)
-    simulate(w.firms, w.options, w.params, w.cost, w.series)
+    simulate(w.firms, w.options, w.params, w.cost, w.series, w.bodies)
     f = w.firms
     return series_columns(w.series, w.profile, f.shape[0],
                           np.bincount(f.sector, minlength=len(w.profile.sectors)),

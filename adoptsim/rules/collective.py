@@ -1,0 +1,287 @@
+r"""Collective action: idle treatment, common plants, exit and relocation.
+
+Four rules, each for one entity, written once and run by both engines.
+
+**Operate or idle** (every installed unit, every month). Unit *k* of firm *i*
+runs when its yearly value of running is not negative:
+
+.. math::
+
+    V_{ik} = s_k w_i + \sigma_k w_i c_w
+             + \mathbb 1_{op}\,[\Pi_i(L^{-k}) - \Pi_i(L^{+k})]
+             + [\Pi^c_i(\ell^{-k}) - \Pi^c_i(\ell^{+k})]
+             + e\,\pi\,x_i Y_i\,[\beta^{+k} - \beta^{-k}]
+
+with operating cost :math:`-s_k w_i`, the extra value of water :math:`c_w`,
+regulatory penalties :math:`\Pi` counted only when inspections check operation
+(:math:`\mathbb 1_{op}`; presence checks cannot see an idle unit), committee
+penalties :math:`\Pi^c` on the load sent to a common plant, and buyer value
+(buyers audit operation). Units are decided in option order, each given the
+others' decisions so far, so a redundant unit idles.
+
+**Pledge** (member *i* of a body whose plant is proposed). Its share of the
+cost net of the grant is :math:`q_i = \omega_i (C - G) + \omega_i L\rho T/24`
+(:math:`\omega_i` by flow or equal), plus the connection fee. It pledges with
+the logistic payback test on :math:`(q_i + \text{fee}) / ((1-\phi) V_i)` where
+:math:`V_i` is the yearly value of connection (penalties and buyer value
+avoided plus water, less the operating charge) and :math:`\phi` the free-riding
+discount, if it can finance its upfront part
+:math:`\omega_i (C - G - Z - L) + \text{fee}`.
+
+**Build** (the body). With pledged cost share *S*, the plant is financed when
+:math:`S (C-G) + G + Z + L \ge C`, i.e.
+:math:`S \ge S^* = \max(\theta, 1 - (z + \ell)/(1 - g))`:
+public co-finance (grant share *g*, interest-free share *z*) and the
+consortium loan share :math:`\ell` lower the threshold. It is ready after the
+construction delay; pledgers then connect and late joiners (free riders) may
+connect at the same price. The plant runs when its connected members' exposure
+to penalties and buyers exceeds its operating cost.
+
+**Exit** (a firm still short of a mandate after its grace period, and not
+waiting for a plant): a park plot if the park has room and it can finance the
+move net of support and land subsidy; else out of the cluster if allowed and
+affordable; else it closes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .. import rng
+from ..state import (ACTIVE, AWAY, CLOSED, EXIT_AWAY, EXIT_CLOSE, EXIT_NONE, EXIT_PARK, FIN_NONE, IN_PARK,
+                     PLANT_BUILDING, PLANT_BUILT, PLANT_FAILED, PLANT_PLEDGING, Options, Params)
+from .economics import (acceptance_probability, committee_penalty, credit_of, exit_threat, expected_penalty,
+                        level_of, payback_months)
+from .finance import financing, interest
+
+
+@njit(cache=True, inline="always")
+def operate(f, month: int, opts: Options, p: Params, water_cost: float) -> None:
+    """Decide which installed units run this month (writes ``f.operating``)."""
+    on = np.int64(f.adopted)  # int64 throughout: mixing uint8 and int64 would make Numba use floats
+    w = f.water_use
+    buyer = p.buyer_engaged * p.buyer_pressure * f.export_share * f.revenue
+    for k in range(len(opts.savings_per_m3)):
+        if (on >> k) & 1 == 0:
+            continue
+        off = on & (255 ^ (1 << k))
+        value = opts.savings_per_m3[k] * w
+        if p.water_feedback:
+            value += opts.water_saving[k] * w * water_cost
+        if value >= 0.0:
+            continue
+        if p.inspect_operation:
+            lo, hi = level_of(off, f, opts), level_of(on, f, opts)
+            value += expected_penalty(lo, month, f.horizon, p) - expected_penalty(hi, month, f.horizon, p)
+            value += exit_threat(f, lo, month, p) - exit_threat(f, hi, month, p)
+        value += committee_penalty(f, off, opts, p) - committee_penalty(f, on, opts, p)
+        value += buyer * (credit_of(on, opts) - credit_of(off, opts))
+        if value < 0.0:
+            on = off
+    f.operating = on
+
+
+@njit(cache=True, inline="always")
+def share_of(f, b, p: Params) -> float:
+    """The member's share of its body's plant cost (by flow or equal)."""
+    if p.cp_by_flow:
+        return f.water_use / b.member_flow if b.member_flow > 0.0 else 0.0
+    return 1.0 / b.members if b.members > 0 else 0.0
+
+
+@njit(cache=True, inline="always")
+def connection_value(f, month: int, opts: Options, p: Params, water_cost: float) -> float:
+    """Yearly value to the firm of being connected to a running common plant."""
+    level = level_of(f.adopted, f, opts)
+    new = max(level, p.cp_level)
+    value = expected_penalty(level, month, f.horizon, p) - expected_penalty(new, month, f.horizon, p)
+    value += exit_threat(f, level, month, p) - exit_threat(f, new, month, p)
+    gain = p.cp_buyer_credit - credit_of(f.adopted, opts)
+    if gain > 0.0:
+        value += p.buyer_engaged * p.buyer_pressure * f.export_share * f.revenue * gain
+    value -= p.cp_opex_per_m3 * f.water_use
+    if p.water_feedback:
+        value += p.cp_recovered * f.water_use * water_cost
+    return value
+
+
+@njit(cache=True, inline="always")
+def plant_terms(f, b, p: Params) -> tuple:
+    """(total cost to the member, upfront part) of joining the body's plant."""
+    share = share_of(f, b, p)
+    grant = p.cp_grant * b.capex
+    loans = (p.cp_interest_free + p.cp_consortium) * b.capex
+    consortium = p.cp_consortium * b.capex
+    total = share * (b.capex - grant) + share * consortium * p.bank_rate * p.loan_term / 24.0 + p.cp_fee
+    upfront = share * max(0.0, b.capex - grant - loans) + p.cp_fee
+    return total, upfront
+
+
+@njit(cache=True, inline="always")
+def consider_plant(f, key: int, b, month: int, opts: Options, p: Params, water_cost: float) -> None:
+    """A member weighs pledging to (or, once built, connecting to) its body's plant."""
+    if b.state != PLANT_PLEDGING and b.state != PLANT_BUILT:
+        return
+    if f.pledged:
+        return
+    if not p.cp_organising and rng.draw(key, rng.PLEDGE_ATTEND) >= p.attention:
+        return
+    total, upfront = plant_terms(f, b, p)
+    value = connection_value(f, month, opts, p, water_cost)
+    if b.state == PLANT_PLEDGING:
+        value *= 1.0 - p.free_riding  # it may get the plant anyway by joining late
+    kind, loan, rate = financing(f, upfront, p)
+    if kind == FIN_NONE:
+        return
+    accept = acceptance_probability(payback_months(total, value), f.horizon, p.decision_noise)
+    if rng.draw(key, rng.PLEDGE) < accept:
+        f.pledged = True
+
+
+@njit(cache=True, inline="always")
+def connect(f, b, p: Params) -> None:
+    """Connect a pledged member to its built plant, paying its upfront share."""
+    total, upfront = plant_terms(f, b, p)
+    kind, loan, rate = financing(f, upfront, p)
+    f.cash -= upfront - loan
+    f.spent += upfront + interest(loan, rate, p)
+    f.connected = True
+
+
+@njit(cache=True, inline="always")
+def relocation_costs(f, p: Params) -> tuple:
+    """(net cost of a park plot to the firm, support paid, land subsidy paid, cost of moving out)."""
+    move = p.move_fixed + p.move_cost_per_m3 * f.water_use
+    support = p.relocation_support * move
+    land = p.park_land_subsidy * p.park_land_cost
+    park = move - support + p.park_land_cost - land + p.park_fee
+    return park, support, land, move
+
+
+@njit(cache=True, inline="always")
+def exit_choice(f, key: int, month: int, opts: Options, p: Params, regulator_level: int) -> None:
+    """Past the grace period and short of the mandate: ask for a park plot, move out or close."""
+    f.exit_choice = EXIT_NONE
+    if p.mandate_level <= 0 or month < p.exit_month or regulator_level >= p.mandate_level:
+        return
+    park, support, land, move = relocation_costs(f, p)
+    fallback = EXIT_CLOSE
+    if p.away_allowed and financing(f, move, p)[0] != FIN_NONE:
+        fallback = EXIT_AWAY
+    f.exit_fallback = fallback
+    if p.park_slots > 0 and financing(f, park, p)[0] != FIN_NONE:
+        f.exit_choice = EXIT_PARK
+        f.priority = rng.draw(key, rng.EXIT_PRIORITY)
+    else:
+        f.exit_choice = fallback
+
+
+@njit(cache=True, inline="always")
+def leave(f, p: Params) -> None:
+    """Carry out this month's exit choice (after park plots were allotted)."""
+    choice = f.exit_choice
+    if choice == EXIT_NONE:
+        return
+    park, support, land, move = relocation_costs(f, p)
+    if choice == EXIT_PARK:
+        kind, loan, rate = financing(f, park, p)
+        f.cash -= park - loan
+        f.spent += park
+        f.paid_relocation = support
+        f.paid_land = land
+        f.status = IN_PARK
+    elif choice == EXIT_AWAY:
+        f.cash -= move - financing(f, move, p)[1]
+        f.spent += move
+        f.status = AWAY
+    else:
+        f.status = CLOSED
+    f.connected = False
+    f.pledged = False
+    f.plant_level = 0
+    f.operating = 0
+
+
+@njit(cache=True, inline="always")
+def plant_month(b, month: int, p: Params) -> None:
+    """The body's month: propose, count pledges, finance and build, run or idle its plant.
+
+    Reads the member tallies (``members``, ``pledged_flow``, ``pledgers``,
+    ``connected_flow``, ``exposure``) written by :func:`adoptsim.rules.tally`.
+    """
+    b.paid_grant = 0.0
+    b.paid_loan = 0.0
+    b.paid_organising = 0.0
+    if b.state == 0 and p.cp_enabled and month == p.cp_proposal_month and b.members > 0:
+        b.state = PLANT_PLEDGING
+        b.member_flow = b.flow_now
+        b.capex = p.cp_capex_fixed + p.cp_capex_per_m3 * b.member_flow
+        return
+    if b.state == PLANT_PLEDGING:
+        if p.cp_organising:
+            b.paid_organising = p.cp_organising_cost * b.members
+        if p.cp_by_flow:
+            pledged = b.pledged_flow / b.member_flow if b.member_flow > 0.0 else 0.0
+        else:
+            pledged = b.pledgers / b.members if b.members > 0 else 0.0
+        need = max(p.cp_min_share, 1.0 - (p.cp_interest_free + p.cp_consortium) / max(1e-12, 1.0 - p.cp_grant))
+        if pledged >= need and b.pledgers > 0:
+            b.state = PLANT_BUILDING
+            b.ready_month = month + p.cp_build_months
+            b.paid_grant = p.cp_grant * b.capex
+            b.paid_loan = p.cp_interest_free * b.capex * p.bank_rate * p.loan_term / 24.0
+        elif month >= p.cp_proposal_month + p.cp_pledge_months:
+            b.state = PLANT_FAILED
+        return
+    if b.state == PLANT_BUILDING and month >= b.ready_month:
+        b.state = PLANT_BUILT
+        b.capacity = b.member_flow
+    if b.state == PLANT_BUILT:
+        b.operating = b.exposure >= p.cp_opex_per_m3 * b.connected_flow
+
+
+@njit(cache=True, inline="always")
+def idle_exposure(f, month: int, opts: Options, p: Params) -> float:
+    """What an idle common plant risks per year for one connected member's effluent.
+
+    The plant answers for all it discharges, so a member's own units are not
+    counted (they idle behind a running plant): penalties and the mandate's
+    exit threat (only when inspections check operation) and buyer value.
+    """
+    value = 0.0
+    if p.inspect_operation:
+        value += expected_penalty(0, month, f.horizon, p) - expected_penalty(p.cp_level, month, f.horizon, p)
+        value += exit_threat(f, 0, month, p) - exit_threat(f, p.cp_level, month, p)
+    gain = p.cp_buyer_credit - credit_of(f.operating, opts)
+    if gain > 0.0:
+        value += p.buyer_engaged * p.buyer_pressure * f.export_share * f.revenue * gain
+    return value
+
+
+@njit(cache=True)
+def tally(bodies, firms, month: int, opts: Options, p: Params) -> None:
+    """Count each body's members, pledges and connections (firm-index order, both engines)."""
+    for j in range(bodies.shape[0]):
+        b = bodies[j]
+        b.members = 0
+        b.flow_now = 0.0
+        b.pledged_flow = 0.0
+        b.pledgers = 0
+        b.connected = 0
+        b.connected_flow = 0.0
+        b.exposure = 0.0
+    for i in range(firms.shape[0]):
+        f = firms[i]
+        if f.body < 0 or f.status != ACTIVE:
+            continue
+        b = bodies[f.body]
+        b.members += 1
+        b.flow_now += f.water_use
+        if f.pledged:
+            b.pledgers += 1
+            b.pledged_flow += f.water_use
+        if f.connected:
+            b.connected += 1
+            b.connected_flow += f.water_use
+            b.exposure += idle_exposure(f, month, opts, p)
