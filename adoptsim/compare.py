@@ -34,7 +34,10 @@ COLUMNS = [
     "gain_share_adopted", "gain_share_adopted_lo", "gain_share_adopted_hi", "extra_adopters",
     "water_saved_m3_per_year",
     "gain_water_m3_per_year", "gain_water_m3_per_year_lo", "gain_water_m3_per_year_hi",
-    "public_cost", "cost_per_extra_adopter", "cost_per_m3_per_year", "level", "currency",
+    "public_cost", "cost_per_extra_adopter", "cost_per_m3_per_year",
+    # collective layer: shares of the initial firms; treatment running as a share of installed; load
+    "share_compliant", "share_closed", "share_relocated", "share_treatment_operating", "organic_load_cod_t_per_year",
+    "level", "currency",
 ]
 """Columns of the comparison table, in order (see :func:`compare`)."""
 TEXT = ("variant", "variant_name", "currency")
@@ -139,7 +142,28 @@ def _variant_row(base: pd.DataFrame, var: pd.DataFrame, level: float) -> dict:
         "public_cost": cost,
         "cost_per_extra_adopter": _ratio(cost, extra),
         "cost_per_m3_per_year": _ratio(cost, water),
+        "share_compliant": _col_mean(v, "share_firms_compliant_of_initial_firms"),
+        "share_closed": _col_mean(v, "share_firms_closed_of_initial_firms"),
+        "share_relocated": _col_mean(v, "share_firms_relocated_park_of_initial_firms")
+        + _col_mean(v, "share_firms_relocated_out_of_initial_firms"),
+        "share_treatment_operating": _operating_share(v),
+        "organic_load_cod_t_per_year": _col_mean(v, "organic_load_cod_t_per_year"),
     }
+
+
+def _col_mean(rows: pd.DataFrame, col: str) -> float:
+    """Mean of a column, NaN when results written before the column existed lack it."""
+    return _mean(rows[col]) if col in rows else math.nan
+
+
+def _operating_share(rows: pd.DataFrame) -> float:
+    """Operating over installed treatment capacity (own and common), NaN when nothing is installed."""
+    cols = ("treatment_installed_own_m3_per_year", "treatment_installed_common_m3_per_year",
+            "treatment_operating_own_m3_per_year", "treatment_operating_common_m3_per_year")
+    if not all(c in rows for c in cols):
+        return math.nan
+    installed = _mean(rows[cols[0]] + rows[cols[1]])
+    return _mean(rows[cols[2]] + rows[cols[3]]) / installed if installed > 0 else math.nan
 
 
 def variant_names(frame: pd.DataFrame, manifest: dict) -> dict[str, str]:
@@ -246,7 +270,8 @@ def _when(months: int) -> str:
 def _header(currency: str) -> list[str]:
     money = f" ({currency})" if currency else ""
     return ["#", "id", "adopted", "gain pp", "interval pp", "extra firms", "water gain m3/yr",
-            "interval m3/yr", f"public cost{money}", "per extra firm", "per m3/yr", "scenario"]
+            "interval m3/yr", f"public cost{money}", "per extra firm", "per m3/yr", "comply", "closed",
+            "treat. running", "scenario"]
 
 
 def _cells(position: int, r) -> list[str]:
@@ -256,6 +281,7 @@ def _cells(position: int, r) -> list[str]:
             _num(r.extra_adopters, 1, signed=True), _num(r.gain_water_m3_per_year, signed=True),
             _interval(r.gain_water_m3_per_year_lo, r.gain_water_m3_per_year_hi, lambda x: _num(x, signed=True)),
             _money(r.public_cost), _money(r.cost_per_extra_adopter), _money(r.cost_per_m3_per_year),
+            _share(r.share_compliant), _share(r.share_closed), _share(r.share_treatment_operating),
             str(r.variant_name)]
 
 

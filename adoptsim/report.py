@@ -437,7 +437,8 @@ def comparison_table(table: pd.DataFrame, names: dict[str, str], numbers: dict[s
         base = rows["baseline_share_adopted"].iloc[0]
         out.append(f"<h4>After {_when(int(horizon))}: baseline {_pct(base)} of firms adopted</h4>")
         head = ["#", "scenario", "adopted", "gain (points)", f"{level} interval", "extra firms",
-                "extra water saved (m³/yr)", f"public money{money}", "per extra firm", "per m³/yr"]
+                "extra water saved (m³/yr)", f"public money{money}", "per extra firm", "per m³/yr",
+                "comply", "closed", "moved", "treatment running", "load (t COD/yr)"]
         body = []
         for i, r in enumerate(rows.itertuples(index=False), 1):
             i = numbers.get(r.variant, i) if numbers else i
@@ -446,12 +447,16 @@ def comparison_table(table: pd.DataFrame, names: dict[str, str], numbers: dict[s
             body.append([str(i), _e(r.variant_name), _pct(r.share_adopted), _pp(r.gain_share_adopted), interval,
                          _num(r.extra_adopters, 1, True), _num(r.gain_water_m3_per_year, 0, True),
                          _num(r.public_cost), _num(r.cost_per_extra_adopter),
-                         _num(r.cost_per_m3_per_year, 2)])
+                         _num(r.cost_per_m3_per_year, 2), _pct(r.share_compliant), _pct(r.share_closed),
+                         _pct(r.share_relocated), _pct(r.share_treatment_operating),
+                         _num(r.organic_load_cod_t_per_year)])
         out.append(_html_table(head, body, left=(1,)))
     out.append("<p class='note'>gain = scenario minus baseline, run by run with the same random numbers; interval ="
                f" {level} confidence interval over the paired runs; public money = extra public money spent up to "
                "that month; per extra firm and per m³/yr = public money divided by the gain (– when there is no "
-               "gain).</p>")
+               "gain); comply, closed and moved (to the park or away) are shares of the firms at the start; treatment "
+               "running = running over installed treatment capacity (own and common plants); load = organic "
+               "load discharged.</p>")
     missing = [n for v, n in names.items() if v != "s000" and v not in set(table["variant"])]
     if missing:
         out.append("<p class='note'>Scenarios without finished runs: " + ", ".join(_e(n) for n in missing) + "</p>")

@@ -62,6 +62,22 @@ def uncosted_levers(config: Scenario) -> list[str]:
     return out
 
 
+def collective_lines(model: DashboardModel) -> list[str]:
+    """Firm status, treatment installed vs running and the load discharged, when there is any to tell."""
+    s, m, n = model.series, model.month, model.n_firms
+    compliant, short, park, away, closed = (int(x) for x in s.status[m])
+    installed = s.installed_own[m] + s.installed_common[m]
+    running = s.operating_own[m] + s.operating_common[m]
+    if park + away + closed == 0 and installed == 0:
+        return []
+    lines = [f"Of the {n:,} firms at the start: {compliant:,} meet the standard, {short:,} do not, "
+             f"{park:,} moved to the industrial park, {away:,} moved away, {closed:,} closed."]
+    if installed > 0:
+        lines.append(f"Treatment installed for {installed:,.0f} m3/yr of water use; running: {running / installed:.0%}. "
+                     f"Pollution discharged: {s.organic_load[m]:,.0f} t COD/yr.")
+    return lines
+
+
 def readout_lines(model: DashboardModel) -> list[str]:
     """The readout as plain sentences (also what the browser test reads)."""
     now, base = model.now, model.baseline
@@ -81,6 +97,7 @@ def readout_lines(model: DashboardModel) -> list[str]:
                      f"points ({abs(firms):,.0f} {sign} firms).")
     lines.append(f"Water saved: {water_pair(now.water_saved[-1], base.water_saved[m])}. "
                  f"Public money spent so far: {money(now.public_cost[-1], cur)}.")
+    lines.extend(collective_lines(model))
     missing = uncosted_levers(model.config)
     if missing:
         lines.append("Not in the public money above (no cost set for them here): " + ", ".join(missing) + ".")
