@@ -162,7 +162,7 @@ def format_summary(summary: dict) -> str:
         f"   (20 %: {when(t20)}; 50 %: {when(t50)})",
         f"  water saved                       : {summary['water_saved_m3_per_year']:,.0f} m3/yr",
         f"  chemicals avoided                 : {summary['chemicals_avoided_t_per_year']:,.0f} t/yr",
-        f"  firms (of {summary['firms']:,} at start)        : {summary['firms_compliant']:,} compliant, "
+        f"{'  firm status (of ' + format(summary['firms'], ',') + ' at start)':<36}: {summary['firms_compliant']:,} compliant, "
         f"{summary['firms_non_compliant']:,} non-compliant, {summary['firms_relocated_park']:,} moved to a park, "
         f"{summary['firms_relocated_out']:,} moved out, {summary['firms_closed']:,} closed",
         f"  treatment capacity                : {summary['treatment_installed_m3_per_year']:,.0f} m3/yr installed, "
