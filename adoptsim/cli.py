@@ -155,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace results of a different design in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_sensitivity)
+    from .calibrate.command import add_parser as add_calibrate_parser
+
+    add_calibrate_parser(sub)
     p = sub.add_parser("validate", help="check MODEL.md's patterns and the held-out Kanpur / Taihu figures")
     p.add_argument("--posterior", help="posterior.csv from adoptsim calibrate (default: scenario defaults)")
     p.add_argument("--targets", help="targets CSV with validation rows (e.g. calibration/data/targets.csv)")
@@ -188,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     from .sweep import SweepError
     from .report import ReportError
     from .validate import ValidateError
+    from .calibrate.errors import CalibrationError
 
     args = build_parser().parse_args(argv)
     try:
@@ -196,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\nadoptsim: interrupted; finished work is saved; run the same command again to resume",
               file=sys.stderr)
         return 130
-    except (ScenarioError, SweepError, ValidateError, ReportError, FileNotFoundError) as err:
+    except (ScenarioError, SweepError, ValidateError, ReportError, CalibrationError, FileNotFoundError) as err:
         print(f"adoptsim: error: {err}", file=sys.stderr)
         return 2
 

@@ -173,22 +173,26 @@ def has_bit(bits: int, k: int) -> bool:
 
 
 @njit(cache=True)
-def _simulate(firms, bodies, opts: Options, p: Params, cost: tuple, out: Series) -> None:
-    for month in range(1, p.months + 1):
+def _simulate(firms, bodies, opts: Options, p: Params, cost: tuple, out: Series, first: int, last: int) -> None:
+    for month in range(first, last + 1):
         step_month(month, firms, bodies, opts, p, cost, out)
 
 
-def simulate(firms, opts: Options, p: Params, cost: tuple, out: Series, bodies=None) -> None:
-    """Run months 1..p.months (row 0 must already be recorded).
+def simulate(firms, opts: Options, p: Params, cost: tuple, out: Series, bodies=None, first: int = 1,
+             last: int | None = None) -> None:
+    """Run months ``first``..``last`` (default 1..p.months; row ``first - 1`` must already be recorded).
 
     ``bodies`` are the collective bodies of :func:`adoptsim.population.build_world`;
-    when omitted they are rebuilt from the firms (the same initial state).
+    when omitted they are rebuilt from the firms (the same initial state, so only
+    valid with ``first = 1``). A run split into consecutive ranges equals one run.
     """
     if bodies is None:
+        if first != 1:
+            raise ValueError("bodies are needed to continue a run (first > 1)")
         from .population import build_bodies
 
         bodies = build_bodies(firms, p)
-    _simulate(firms, bodies, opts, p, cost, out)
+    _simulate(firms, bodies, opts, p, cost, out, first, p.months if last is None else last)
 
 
 assert PUBLIC[:5] == ("subsidy", "tariff_rebate", "recognition", "rate_subsidy", "guarantee")

@@ -71,7 +71,7 @@ def synthesise_firms(scenario: Scenario, profile: Profile, n: int) -> np.recarra
     sigma = np.array([s.water_use_sigma for s in sizes])[size]
     water = _lognormal(draw(rng.WATER), median, sigma)
     revenue = np.array([s.revenue_per_m3 for s in sectors])[sector] * water
-    cash = revenue * _lognormal(draw(rng.CASH), info.cash_share_median, info.cash_share_sigma)
+    cash = revenue * _lognormal(draw(rng.CASH), info.cash_share_median * beh.liquidity, info.cash_share_sigma)
     m, c = info.export_share_mean, info.export_share_concentration
     if 0.0 < m < 1.0:
         export = _beta(draw(rng.EXPORT), m * c, (1 - m) * c)

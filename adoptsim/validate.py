@@ -256,7 +256,7 @@ def _runs(scenario: Scenario, seeds: Sequence[int]) -> list[World]:
     worlds = []
     for seed in seeds:
         w = build_world(scenario.model_copy(update={"seed": int(seed)}))
-        simulate(w.firms, w.options, w.params, w.cost, w.series)
+        simulate(w.firms, w.options, w.params, w.cost, w.series, w.bodies)
         worlds.append(w)
     return worlds
 

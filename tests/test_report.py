@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -113,7 +112,6 @@ def test_every_shipped_scenario_gets_an_adoption_figure(path, tmp_path):
 
 
 def test_every_shipped_sweep_gets_a_report(tmp_path):
-    t0 = time.perf_counter()
     for path in SWEEPS:
         results = tiny_sweep(path, tmp_path / path.stem)
         page = write_report(results, tmp_path / f"{path.stem}-report", formats=("png",), dpi=40)
@@ -123,7 +121,6 @@ def test_every_shipped_sweep_gets_a_report(tmp_path):
         named = [v["name"] for v in manifest["sweep"]["variants"] if "=" not in v["name"]]
         for name in named:  # names a sweep file gives its variants appear as written
             assert html.escape(name, quote=True) in text, (path.name, name)
-    assert time.perf_counter() - t0 < 120
 
 
 def test_animation_is_a_gif_with_many_frames(tmp_path):

@@ -113,7 +113,9 @@ def firm_month(f, month: int, opts: Options, p: Params, sig: Signals, bodies) ->
     b = f.belief
     f.belief = b + (1.0 - b) * (1.0 - math.exp(-learning))
 
-    if rng.draw(key, rng.ATTEND) >= p.attention:
+    # a contact that brings a costed business case is an evaluation; otherwise inertia decides
+    prompted = contacted and p.business_case > 0.0
+    if not prompted and rng.draw(key, rng.ATTEND) >= p.attention:
         return
     best = -1
     best_payback = math.inf

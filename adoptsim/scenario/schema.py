@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..calibrate.calibrated import calibrated_behaviour
 
 INF = float("inf")
 
@@ -52,6 +54,23 @@ class Behaviour(_Strict):
     free_riding: float = F(0.3, 0, 1, doc="share of a common plant's value a member expects to get without pledging (by joining late)",
                            source="assumption: late joiners pay the same share, so waiting costs only the delay; "
                                   "no seed figure, calibrate")
+    liquidity: float = F(1.0, 0.01, 100, doc="multiplier on the profile's free-cash share (cash_share_median): "
+                                             "how much own money firms can put into an investment",
+                         source="assumption, to be calibrated: no seed gives free cash; the Lahore audit "
+                                "(35 of 35 invested) bounds it from below")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _calibrated_defaults(cls, data):
+        """Keys a scenario leaves out take the calibrated value, then the schema default.
+
+        The calibrated values are the published point in ``calibration/calibrated.toml``
+        (``ADOPTSIM_CALIBRATED`` points elsewhere; ``none`` turns them off). Keys a
+        scenario sets always win.
+        """
+        if isinstance(data, dict):
+            return {**calibrated_behaviour(), **data}
+        return data
 
 
 class CapexSubsidy(_Strict):
@@ -196,5 +215,5 @@ class Scenario(_Strict):
     months: int = Field(120, ge=1, le=1200, description="simulated months")
     seed: int = Field(20170301, ge=0, lt=2**63, description="seed of all counter-based draws")
     n_firms: int | None = Field(None, ge=1, le=5_000_000, description="firms simulated (default: the profile's)")
-    behaviour: Behaviour = Behaviour()
+    behaviour: Behaviour = Field(default_factory=Behaviour)
     levers: Levers = Levers()

@@ -1,0 +1,69 @@
+"""The ``calibrate`` command: ``adoptsim calibrate CONFIG [--out DIR] [--data FILE] [--workers N] [--dask ADDR]``.
+
+``adoptsim.cli`` adds it with :func:`add_parser`; until then (or without the
+main CLI) ``python -m adoptsim.calibrate CONFIG ...`` runs the same command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    """Add the ``calibrate`` sub-command to an ``argparse`` sub-parsers object."""
+    p = sub.add_parser("calibrate", help="Bayesian calibration (ABC-SMC) of behavioural parameters to targets",
+                       description="Calibrate behavioural parameters by ABC-SMC (pyabc) against the targets of a "
+                                   "calibration config (calibration/*.toml) and optional user data; resumable.")
+    configure(p)
+    return p
+
+
+def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    p.add_argument("config", help="calibration config TOML (e.g. calibration/lahore-moradabad.toml)")
+    p.add_argument("--out", help="output folder with the database and reports (default: adoptsim-out/<name>)")
+    p.add_argument("--data", metavar="FILE",
+                   help="your observed adoption CSV: cluster, month, adopters or share_adopted "
+                        "[, n_firms, low, high] (see calibration/README.md)")
+    p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
+    p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask scheduler: tcp://host:port, or 'local'")
+    p.add_argument("--restart", action="store_true",
+                   help="start a new run in the output folder's database instead of resuming the recorded one")
+    p.add_argument("--no-publish", action="store_true",
+                   help="do not write the config's calibrated parameter file (only OUT/calibrated.toml)")
+    p.add_argument("--quiet", action="store_true", help="no per-generation log")
+    p.set_defaults(func=run_command)
+    return p
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from .runner import run_calibration
+
+    result = run_calibration(args.config, args.out, data=args.data, workers=args.workers, dask=args.dask,
+                             resume=not args.restart, publish=not args.no_publish, progress=not args.quiet)
+    print(result)
+    print(f"\nwrote {', '.join(sorted(p.name for p in result.files.values()))} to {result.out_dir}/")
+    if result.published:
+        print(f"published the posterior medians to {result.published}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .errors import CalibrationError
+
+    parser = configure(argparse.ArgumentParser(prog="python -m adoptsim.calibrate",
+                                               description=__doc__.splitlines()[0]))
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted; finished generations are in the database; run the same command again to resume",
+              file=sys.stderr)
+        return 130
+    except (CalibrationError, FileNotFoundError) as err:
+        print(f"adoptsim calibrate: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
