@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# Mechanism tests run on the schema's documented defaults, not on calibration/calibrated.toml (which
+# every recalibration changes). Tests of the shipped calibrated defaults use `shipped_calibration`.
+os.environ["ADOPTSIM_CALIBRATED"] = "none"
 
 from adoptsim.scenario import Scenario, with_overrides
 
@@ -25,3 +30,11 @@ def scenario(**overrides) -> Scenario:
 @pytest.fixture
 def make_scenario():
     return scenario
+
+
+@pytest.fixture(scope="module")
+def shipped_calibration():
+    """The shipped calibrated defaults (calibration/calibrated.toml) for a whole test module."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("ADOPTSIM_CALIBRATED")
+        yield

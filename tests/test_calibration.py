@@ -478,8 +478,8 @@ def _posterior(n=60):
                          "weight": rng.uniform(0.5, 1.5, n)})
 
 
-def test_pattern_filter_publishes_the_median_of_the_consistent_particles(tmp_path, monkeypatch):
-    from adoptsim.calibrate.patterns import pattern_filter
+def test_pattern_filter_publishes_the_consistent_candidate_closest_to_the_targets(tmp_path, monkeypatch):
+    from adoptsim.calibrate.patterns import pattern_filter, target_distance
 
     problem = build_problem(load_config(_homogeneous_config(tmp_path)), data=USER_EXAMPLE)
     _fake_patterns(monkeypatch, lambda s: set() if s["q_imitation"] > 0.4 else {1, 6})
@@ -488,9 +488,14 @@ def test_pattern_filter_publishes_the_median_of_the_consistent_particles(tmp_pat
     assert pf.screened["consistent"].tolist() == (pf.screened["q_imitation"] > 0.4).tolist()
     assert set(pf.screened.loc[~pf.screened["consistent"], "failed"]) == {"1 6"}
     assert (pf.consistent["q_imitation"] > 0.4).all() and pf.consistent["weight"].sum() == pytest.approx(1)
-    assert pf.point_rule.startswith("the weighted medians")
-    assert pf.point["q_imitation"] == pytest.approx(
-        weighted_quantile(pf.consistent["q_imitation"], pf.consistent["weight"], 0.5))
+    median = {k: weighted_quantile(pf.consistent[k], pf.consistent["weight"], 0.5) for k in problem.names}
+    scores = list(pf.consistent["target_distance"]) + [target_distance(problem, median)]
+    assert pf.consistent["target_distance"].tolist() == [
+        target_distance(problem, {k: r[k] for k in problem.names}) for _, r in pf.consistent.iterrows()]
+    best = int(np.argmin(scores))
+    expected = median if best == len(pf.consistent) else {k: pf.consistent.iloc[best][k] for k in problem.names}
+    assert pf.point == pytest.approx(expected) and "closest to the fitted targets" in pf.point_rule
+    assert "weighted medians, which reproduce the patterns too" in pf.point_rule
 
 
 def test_pattern_filter_falls_back_to_a_consistent_particle(tmp_path, monkeypatch):
@@ -501,7 +506,7 @@ def test_pattern_filter_falls_back_to_a_consistent_particle(tmp_path, monkeypatc
     ok = set(zip(post["p_innovation"][::2], post["q_imitation"][::2]))  # only these particles pass, not their median
     _fake_patterns(monkeypatch, lambda s: set() if (s["p_innovation"], s["q_imitation"]) in ok else {4})
     pf = pattern_filter(problem, post, draws=40, seed=2)
-    assert pf.point_rule.startswith("the consistent particle nearest") and "pattern(s) 4" in pf.point_rule
+    assert "their weighted medians fail pattern(s) 4" in pf.point_rule
     assert (pf.point["p_innovation"], pf.point["q_imitation"]) in ok
     _fake_patterns(monkeypatch, lambda s: {2} if s["q_imitation"] > 0.3 else {2, 8})
     with pytest.raises(CalibrationError, match=r"none of 40 posterior particles.*most often failed: 2 \(40x\)"):

@@ -137,10 +137,25 @@ def _adoption(page) -> float:
     return float(re.search(r"([\d.]+)% of firms have adopted", text).group(1))
 
 
-def _play_to_end(page, months: int = 120, timeout_ms: int = 120_000) -> None:
-    page.get_by_role("button", name="▶").click()
-    page.wait_for_function(f"document.querySelector('.adoptsim-headline')?.innerText.startsWith('Month {months} ')",
-                           timeout=timeout_ms)
+def _play_to_end(page, months: int = 120, timeout: float = 120.0) -> None:
+    """Press play until the run reaches its last month (a click that lands while the page is still
+    rebuilding after a Reset is lost; the play button shows only while paused, so a new click is safe)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    deadline = time.monotonic() + timeout
+    while True:
+        play = page.get_by_role("button", name="▶")
+        if play.count():
+            play.first.click()
+        try:
+            page.wait_for_function(
+                f"document.querySelector('.adoptsim-headline')?.innerText.startsWith('Month {months} ')",
+                timeout=15_000)
+            return
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the run did not reach month {months} within {timeout:.0f} s: "
+                                     f"{page.inner_text('.adoptsim-headline')!r}") from None
 
 
 def _reset_until_applied(page, setting: str, timeout: float = 30.0) -> None:

@@ -1,4 +1,8 @@
-"""`adoptsim validate`: every pattern check reproduces with the defaults, can fail, and reports to files."""
+"""`adoptsim validate`: every pattern check reproduces with the shipped defaults, can fail, and reports to files.
+
+The shipped defaults are the calibrated ones (calibration/calibrated.toml); the schema's own defaults
+are checked too, once.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,29 @@ from adoptsim.scenario import ScenarioError
 from adoptsim.viz.patterns import GREEN, ORANGE, RED, verdict_colour
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _calibrated(shipped_calibration):
+    """Every test here runs on the shipped calibrated defaults."""
+
+
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> v.ValidationReport:
-    """All nine patterns under the scenario defaults, written to a folder."""
+    """All nine patterns under the shipped (calibrated) defaults, written to a folder."""
     return v.validate(out_dir=tmp_path_factory.mktemp("validate"))
+
+
+def test_the_shipped_calibration_is_in_effect(report):
+    from adoptsim.calibrate import calibrated_behaviour
+    from adoptsim.scenario import Behaviour
+
+    values = calibrated_behaviour()
+    assert values and Behaviour().attention == values["attention"] != Behaviour.model_fields["attention"].default
+
+
+def test_patterns_are_reproduced_with_the_schema_defaults_too(monkeypatch):
+    monkeypatch.setenv("ADOPTSIM_CALIBRATED", "none")
+    failed = [(r.number, r.explanation) for r in v.run_patterns([{}]) if not r.reproduced]
+    assert failed == []
 
 
 def test_the_registry_holds_the_nine_patterns_of_model_md():

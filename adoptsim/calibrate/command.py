@@ -44,7 +44,7 @@ def run_command(args: argparse.Namespace) -> int:
     print(result)
     print(f"\nwrote {', '.join(sorted(p.name for p in result.files.values()))} to {result.out_dir}/")
     if result.published:
-        print(f"published the posterior medians to {result.published}")
+        print(f"published the calibrated parameters to {result.published}")
     return 0
 
 

@@ -274,7 +274,7 @@ def _fmt(x: float) -> str:
 def markdown_report(problem: Problem, summary: pd.DataFrame, ident: pd.DataFrame, pred: pd.DataFrame,
                     gens: pd.DataFrame, structural: list[dict], info: dict) -> str:
     lines = [f"# Calibration {problem.config.name}", "",
-             f"config `{problem.config.path}`; database `{info['db']}` (run {info['run_id']}); "
+             f"config `{info.get('config', problem.config.path)}`; database `{info['db']}` (run {info['run_id']}); "
              f"{info['generations']} generations, final epsilon {_fmt(info['final_epsilon'])} "
              f"(minimum {problem.config.config.abc.minimum_epsilon:g}, in half-widths); stopped: {info['stopped']}.",
              f"This invocation: {info['simulations']} evaluations ({info['scenario_runs']} scenario runs) in "

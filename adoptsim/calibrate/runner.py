@@ -138,9 +138,9 @@ def run_calibration(config_path: str | Path, out_dir: str | Path | None = None, 
     def record(info: abcsmc.RunInfo | None, rid: int) -> dict:
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         st = state if (state is not None and state.get("run_id") == rid and state.get("fingerprint") == fp) else {
-            "config": str(cfg.path), "fingerprint": fp, "run_id": rid, "created": now, "invocations": []}
-        st.update({"config": str(cfg.path), "config_sha256": cfg.sha256, "data": str(problem.data_path or ""),
-                   "db": str(db.resolve()), "updated": now})
+            "config": _display(cfg.path), "fingerprint": fp, "run_id": rid, "created": now, "invocations": []}
+        st.update({"config": _display(cfg.path), "config_sha256": cfg.sha256,
+                   "data": _display(problem.data_path) if problem.data_path else "", "db": _display(db), "updated": now})
         if info is not None:
             st["invocations"].append({
                 "date": now, "where": where, "resumed": info.resumed, "generations_before": info.generations_before,
@@ -198,7 +198,7 @@ def run_calibration(config_path: str | Path, out_dir: str | Path | None = None, 
         pred, out / "predictive.png", f"{cfg.name}: predictive check ({cfg.config.abc.predictive_draws} draws each)")
     ran = [i for i in state["invocations"] if i["evaluations"]]
     stopped = info.stopped if info.simulations or not ran else ran[-1]["stopped"]
-    details = {"db": _display(db), "run_id": info.run_id, "generations": history.n_populations,
+    details = {"config": _display(cfg.path), "db": _display(db), "run_id": info.run_id, "generations": history.n_populations,
                "final_epsilon": info.final_epsilon, "stopped": stopped,
                "total_evaluations": sum(i["evaluations"] for i in ran),
                "total_seconds": sum(i["seconds"] for i in ran), "simulations": info.simulations,
