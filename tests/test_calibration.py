@@ -437,6 +437,18 @@ def test_command_line_parser():
     assert callable(args.func)
 
 
+def test_missing_shipped_file_warns_and_falls_back_to_schema_defaults(tmp_path, monkeypatch):
+    from adoptsim.calibrate import calibrated
+
+    monkeypatch.delenv("ADOPTSIM_CALIBRATED", raising=False)
+    monkeypatch.setattr(calibrated, "DEFAULT_PATH", tmp_path / "gone.toml")
+    with pytest.warns(UserWarning, match="gone.toml not found: scenarios use the schema defaults"):
+        assert calibrated_behaviour() == {}
+    monkeypatch.setenv("ADOPTSIM_CALIBRATED", str(tmp_path / "typo.toml"))
+    with pytest.raises(CalibrationError, match="typo.toml: no such calibrated parameter file"):
+        calibrated_behaviour()
+
+
 def test_cli_has_the_calibrate_command():
     from adoptsim.cli import build_parser
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import os
 import tomllib
+import warnings
 from pathlib import Path
 
 from .errors import CalibrationError
@@ -29,6 +30,7 @@ DEFAULT_PATH = Path(__file__).resolve().parents[2] / "calibration" / "calibrated
 ENV = "ADOPTSIM_CALIBRATED"
 
 _cache: dict[tuple[str, int], dict[str, float]] = {}
+_missing: set[Path] = set()
 
 
 def calibrated_path() -> Path | None:
@@ -43,9 +45,9 @@ def calibrated_behaviour(path: str | Path | None = None) -> dict[str, float]:
     """The ``[behaviour]`` table of the calibrated parameter file, as ``{name: value}``.
 
     ``path`` defaults to :func:`calibrated_path` (``$ADOPTSIM_CALIBRATED`` or
-    ``calibration/calibrated.toml``). Returns ``{}`` when that default file does
-    not exist or is turned off (an explicit ``path`` that does not exist is an
-    error). Only keys the calibration fitted are listed; every other behaviour
+    ``calibration/calibrated.toml``). Returns ``{}`` when turned off, and with a
+    warning when the default file does not exist (an explicit ``path`` or a
+    ``$ADOPTSIM_CALIBRATED`` file that does not exist is an error). Only keys the calibration fitted are listed; every other behaviour
     parameter keeps its schema default. Names and bounds are checked against
     the schema by the caller (``Behaviour(**values)``) and by the tests.
     """
@@ -56,8 +58,12 @@ def calibrated_behaviour(path: str | Path | None = None) -> dict[str, float]:
     try:
         stamp = path.stat().st_mtime_ns
     except FileNotFoundError:
-        if explicit:
+        if explicit or os.environ.get(ENV):
             raise CalibrationError(f"{path}: no such calibrated parameter file") from None
+        if path not in _missing:  # e.g. a wheel install without the repository's calibration/ folder
+            _missing.add(path)
+            warnings.warn(f"{path} not found: scenarios use the schema defaults, not calibrated ones; set "
+                          f"{ENV} to a calibrated parameter file (or to 'none' to silence this)", stacklevel=2)
         return {}
     key = (str(path.resolve()), stamp)
     if key not in _cache:
