@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from numba import njit
 
-from .rules import adopt, allocate, allot_plots, cluster_signals, firm_month, leave, plant_month, tally
+from .rules import (adopt, allocate, allot_plots, bodies_active, cluster_signals, exits_possible, firm_month, leave,
+                    plant_month, tally)
 from .rules.economics import level_of
 from .state import ACTIVE, PLANT_BUILT, PUBLIC, Options, Params, Series
 
@@ -29,17 +30,19 @@ def step_month(month: int, firms, bodies, opts: Options, p: Params, cost: tuple,
     n = firms.shape[0]
     for i in range(n):
         firm_month(firms[i], month, opts, p, sig, bodies)
-    allot_plots(firms, p.park_slots)
-    for i in range(n):
-        leave(firms[i], p)
+    if exits_possible(p):
+        allot_plots(firms, p.park_slots)
+        for i in range(n):
+            leave(firms[i], p)
     allocate(firms, p.capacity)
     for i in range(n):
         f = firms[i]
         if f.intent >= 0:
             adopt(f, f.intent, opts, p)
-    tally(bodies, firms, month, opts, p)
-    for j in range(bodies.shape[0]):
-        plant_month(bodies[j], month, p)
+    if bodies_active(p):
+        tally(bodies, firms, month, opts, p)
+        for j in range(bodies.shape[0]):
+            plant_month(bodies[j], month, p)
     record(month, firms, bodies, opts, p, cost, out)
 
 
@@ -59,21 +62,54 @@ def record(month: int, firms, bodies, opts: Options, p: Params, cost: tuple, out
     if p.mandate_level > 1 and month >= p.mandate_month:
         required = p.mandate_level
     n_contacts = 0
+    # per-firm sums in local accumulators (same order, so the same floats), written back once
+    acc_private_investment = out.private_investment[month]
+    acc_chemicals = out.chemicals[month]
+    acc_energy = out.energy[month]
+    acc_savings = out.savings[month]
+    acc_installed_own = out.installed_own[month]
+    acc_operating_own = out.operating_own[month]
+    acc_water_saved = out.water_saved[month]
+    acc_pollution_load = out.pollution_load[month]
+    acc_demand = out.demand[month]
+    acc_abstraction = out.abstraction[month]
+    acc_consumed = out.consumed[month]
+    acc_discharged = out.discharged[month]
+    acc_organic_load = out.organic_load[month]
+    acc_chemical_load = out.chemical_load[month]
+    acc_aware = out.aware[month]
+    acc_reached = out.reached[month]
+    acc_adopters_reached = out.adopters_reached[month]
+    acc_adopters = out.adopters[month]
+    acc_idle_units = out.idle_units[month]
+    acc_pledgers = out.pledgers[month]
+    acc_connected = out.connected[month]
+    acc_compliant = out.compliant[month]
+    acc_installs = out.installs[month]
+    acc_cost0 = out.public_cost[month, 0]
+    acc_cost1 = out.public_cost[month, 1]
+    acc_cost2 = out.public_cost[month, 2]
+    acc_cost3 = out.public_cost[month, 3]
+    acc_cost4 = out.public_cost[month, 4]
+    acc_cost14 = out.public_cost[month, 14]
+    acc_cost15 = out.public_cost[month, 15]
+    acc_status0 = out.status[month, 0]
+    acc_status1 = out.status[month, 1]
     for i in range(firms.shape[0]):
         f = firms[i]
         if f.contacted:
             n_contacts += 1
-        out.private_investment[month] += f.spent
-        out.public_cost[month, 14] += f.paid_relocation
-        out.public_cost[month, 15] += f.paid_land
+        acc_private_investment += f.spent
+        acc_cost14 += f.paid_relocation
+        acc_cost15 += f.paid_land
         if f.aware:
-            out.aware[month] += 1
+            acc_aware += 1
         if f.reached:
-            out.reached[month] += 1
+            acc_reached += 1
             if f.adopted != 0:
-                out.adopters_reached[month] += 1
+                acc_adopters_reached += 1
         if f.adopted != 0:  # adoption counts are of all initial firms (a closed adopter did adopt)
-            out.adopters[month] += 1
+            acc_adopters += 1
             out.by_sector[month, f.sector] += 1
             out.by_size[month, f.size_class] += 1
             out.by_member[month, 1 if f.member else 0] += 1
@@ -96,47 +132,79 @@ def record(month: int, firms, bodies, opts: Options, p: Params, cost: tuple, out
             if has_bit(f.operating, k):
                 remaining_water *= 1.0 - opts.water_saving[k]
                 remaining_load *= 1.0 - opts.pollution_removed[k]
-                out.chemicals[month] += opts.chemicals_per_m3[k] * w / 1000.0
-                out.energy[month] += opts.energy_per_m3[k] * w / 1000.0
-                out.savings[month] += opts.savings_per_m3[k] * w
+                acc_chemicals += opts.chemicals_per_m3[k] * w / 1000.0
+                acc_energy += opts.energy_per_m3[k] * w / 1000.0
+                acc_savings += opts.savings_per_m3[k] * w
                 if opts.compliance_level[k] >= 1:
                     treat_running = True
             elif has_bit(f.adopted, k) and opts.compliance_level[k] >= 1:
-                out.idle_units[month] += 1
+                acc_idle_units += 1
         if treat_installed:
-            out.installed_own[month] += w
+            acc_installed_own += w
         if treat_running:
-            out.operating_own[month] += w
-        out.water_saved[month] += (1.0 - remaining_water) * w
-        out.pollution_load[month] += remaining_load * (1.0 - f.plant_removed) * w
+            acc_operating_own += w
+        acc_water_saved += (1.0 - remaining_water) * w
+        acc_pollution_load += remaining_load * (1.0 - f.plant_removed) * w
         # the shared resource: demand = abstraction + saved; abstraction = consumed + discharged
         use = remaining_water * w
         recycled = f.plant_recovered * (1.0 - p.consumption) * use
-        out.water_saved[month] += recycled
-        out.demand[month] += w
-        out.abstraction[month] += use - recycled
-        out.consumed[month] += p.consumption * use
-        out.discharged[month] += (1.0 - p.consumption) * use - recycled
+        acc_water_saved += recycled
+        acc_demand += w
+        acc_abstraction += use - recycled
+        acc_consumed += p.consumption * use
+        acc_discharged += (1.0 - p.consumption) * use - recycled
         load = remaining_load * (1.0 - f.plant_removed) * w
-        out.organic_load[month] += load * p.cod_per_m3 / 1000.0
-        out.chemical_load[month] += load * p.chem_per_m3 / 1000.0
+        acc_organic_load += load * p.cod_per_m3 / 1000.0
+        acc_chemical_load += load * p.chem_per_m3 / 1000.0
         if f.pledged:
-            out.pledgers[month] += 1
+            acc_pledgers += 1
         if f.connected:
-            out.connected[month] += 1
+            acc_connected += 1
         if level_of(f.operating, f, opts) >= required:
-            out.compliant[month] += 1
-            out.status[month, 0] += 1
+            acc_compliant += 1
+            acc_status0 += 1
         else:
-            out.status[month, 1] += 1
+            acc_status1 += 1
         if f.intent >= 0:
-            out.installs[month] += 1
-            out.public_cost[month, 0] += f.paid_subsidy
-            out.public_cost[month, 1] += f.paid_rebate
-            out.public_cost[month, 2] += f.paid_reward
-            out.public_cost[month, 3] += f.paid_rate
-            out.public_cost[month, 4] += f.paid_guarantee
-            out.private_investment[month] += f.invested
+            acc_installs += 1
+            acc_cost0 += f.paid_subsidy
+            acc_cost1 += f.paid_rebate
+            acc_cost2 += f.paid_reward
+            acc_cost3 += f.paid_rate
+            acc_cost4 += f.paid_guarantee
+            acc_private_investment += f.invested
+    out.private_investment[month] = acc_private_investment
+    out.chemicals[month] = acc_chemicals
+    out.energy[month] = acc_energy
+    out.savings[month] = acc_savings
+    out.installed_own[month] = acc_installed_own
+    out.operating_own[month] = acc_operating_own
+    out.water_saved[month] = acc_water_saved
+    out.pollution_load[month] = acc_pollution_load
+    out.demand[month] = acc_demand
+    out.abstraction[month] = acc_abstraction
+    out.consumed[month] = acc_consumed
+    out.discharged[month] = acc_discharged
+    out.organic_load[month] = acc_organic_load
+    out.chemical_load[month] = acc_chemical_load
+    out.aware[month] = acc_aware
+    out.reached[month] = acc_reached
+    out.adopters_reached[month] = acc_adopters_reached
+    out.adopters[month] = acc_adopters
+    out.idle_units[month] = acc_idle_units
+    out.pledgers[month] = acc_pledgers
+    out.connected[month] = acc_connected
+    out.compliant[month] = acc_compliant
+    out.installs[month] = acc_installs
+    out.public_cost[month, 0] = acc_cost0
+    out.public_cost[month, 1] = acc_cost1
+    out.public_cost[month, 2] = acc_cost2
+    out.public_cost[month, 3] = acc_cost3
+    out.public_cost[month, 4] = acc_cost4
+    out.public_cost[month, 14] = acc_cost14
+    out.public_cost[month, 15] = acc_cost15
+    out.status[month, 0] = acc_status0
+    out.status[month, 1] = acc_status1
     for j in range(bodies.shape[0]):
         b = bodies[j]
         out.plants[month, b.state] += 1

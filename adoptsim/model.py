@@ -19,7 +19,7 @@ import numpy as np
 from . import kernel
 from .agents import Body, Firm
 from .population import build_world
-from .rules import allocate, allot_plots, cluster_signals, tally
+from .rules import allocate, allot_plots, bodies_active, cluster_signals, exits_possible, tally
 from .scenario import Scenario, load_scenario, with_overrides
 
 Engine = Literal["numba", "agents"]
@@ -96,12 +96,14 @@ class AdoptionModel(mesa.Model):
             firms, bodies = self.agents_by_type[Firm], self.agents_by_type[Body]
             act = (lambda group, name: group.shuffle_do(name)) if self.shuffle else (lambda group, name: group.do(name))
             act(firms, "decide")
-            allot_plots(self.firms, p.park_slots)
-            act(firms, "move")
+            if exits_possible(p):  # the kernel's phases, skipped under the same conditions
+                allot_plots(self.firms, p.park_slots)
+                act(firms, "move")
             allocate(self.firms, p.capacity)
             act(firms, "install")
-            tally(self.bodies, self.firms, self.month, self.options, p)
-            act(bodies, "step")
+            if bodies_active(p):
+                tally(self.bodies, self.firms, self.month, self.options, p)
+                act(bodies, "step")
             kernel.record(self.month, self.firms, self.bodies, self.options, p, self._cost, self.series)
         self.datacollector.collect(self)
         if self.month >= self.config.months:

@@ -15,7 +15,7 @@ from scipy import special, stats
 from . import rng
 from .profiles import SIZES, Profile, load_profile
 from .scenario import Scenario
-from .state import ACTIVE, MAX_OPTIONS, PLANT_BUILT, Options, Params, Series, empty_series, new_bodies, new_firms
+from .state import ACTIVE, MAX_OPTIONS, NEVER, PLANT_BUILT, Options, Params, Series, empty_series, new_bodies, new_firms
 
 
 @dataclass
@@ -156,7 +156,7 @@ def build_params(scenario: Scenario, profile: Profile, initial_use: float = 0.0)
         cp_organising=cp.organising, cp_organising_cost=cp.organising_cost_per_member,
         free_riding=b.free_riding, committee_rate=cp.committee_monitoring, committee_penalty=cp.committee_penalty,
         inlet_max_load=g(plant, "inlet_max_load", 1.0),
-        exit_month=man.deadline_month + man.exit_after_months if man.exit_after_months >= 0 else 10**9,
+        exit_month=man.deadline_month + man.exit_after_months if man.exit_after_months >= 0 else NEVER,
         profit_margin=g(park, "profit_margin"), park_slots=rel.park_plots, park_land_cost=g(park, "land_cost"), park_land_subsidy=rel.land_subsidy,
         park_fee=g(park, "park_fee"), move_cost_per_m3=g(park, "move_cost_per_m3"), move_fixed=g(park, "move_fixed"),
         relocation_support=rel.support_share, away_allowed=rel.out_of_cluster,

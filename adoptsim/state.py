@@ -25,6 +25,7 @@ PUBLIC = ("subsidy", "tariff_rebate", "recognition", "rate_subsidy", "guarantee"
 
 # Firm status (each month every initial firm is in exactly one).
 ACTIVE, IN_PARK, AWAY, CLOSED = 0, 1, 2, 3
+NEVER = 10**9  # a month that never comes (e.g. exit_month without an exit rule)
 # Exit choice asked this month (scratch).
 EXIT_NONE, EXIT_PARK, EXIT_AWAY, EXIT_CLOSE = 0, 1, 2, 3
 # Common-plant life cycle of a collective body.

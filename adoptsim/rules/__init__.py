@@ -24,8 +24,9 @@ Monthly sequence for firm *i* (equations in ``docs/ODD.md``, Submodels):
 """
 
 from .capacity import allocate, allot_plots
-from .collective import leave, plant_month, tally
+from .collective import bodies_active, exits_possible, leave, plant_month, tally
 from .decision import adopt, firm_month
 from .signals import cluster_signals
 
-__all__ = ["adopt", "allocate", "allot_plots", "cluster_signals", "firm_month", "leave", "plant_month", "tally"]
+__all__ = ["adopt", "allocate", "allot_plots", "bodies_active", "cluster_signals", "exits_possible", "firm_month", "leave",
+           "plant_month", "tally"]

@@ -49,11 +49,23 @@ import numpy as np
 from numba import njit
 
 from .. import rng
-from ..state import (ACTIVE, AWAY, CLOSED, EXIT_AWAY, EXIT_CLOSE, EXIT_NONE, EXIT_PARK, FIN_NONE, IN_PARK,
+from ..state import (ACTIVE, AWAY, CLOSED, NEVER, EXIT_AWAY, EXIT_CLOSE, EXIT_NONE, EXIT_PARK, FIN_NONE, IN_PARK,
                      PLANT_BUILDING, PLANT_BUILT, PLANT_FAILED, PLANT_PLEDGING, Options, Params)
 from .economics import (acceptance_probability, committee_penalty, credit_of, exit_threat, expected_penalty,
                         level_of, payback_months)
 from .finance import financing, interest
+
+
+@njit(cache=True, inline="always")
+def bodies_active(p: Params) -> bool:
+    """Whether any body can propose or run a plant (else their monthly tally and step are skipped)."""
+    return p.cp_enabled or p.cp_existing
+
+
+@njit(cache=True, inline="always")
+def exits_possible(p: Params) -> bool:
+    """Whether a mandate's exit rule can ever apply (else park allotment and moving are skipped)."""
+    return p.exit_month < NEVER
 
 
 @njit(cache=True, inline="always")
