@@ -159,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_calibrate_parser(sub)
     p = sub.add_parser("validate", help="check MODEL.md's patterns and the held-out Kanpur / Taihu figures")
-    p.add_argument("--posterior", help="posterior.csv from adoptsim calibrate (default: scenario defaults)")
+    p.add_argument("--posterior", help="posterior.csv from adoptsim calibrate (default: the scenario defaults, i.e. the calibrated point)")
     p.add_argument("--targets", help="targets CSV with validation rows (e.g. calibration/data/targets.csv)")
     p.add_argument("--out", help="output folder (default: adoptsim-out/validate)")
     p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")

@@ -1,7 +1,7 @@
-"""``python -m adoptsim.calibrate CONFIG ...``: the calibrate command without the main CLI."""
+"""``python -m adoptsim.calibrate CONFIG ...``: the same as ``adoptsim calibrate CONFIG ...``."""
 
 import sys
 
-from .command import main
+from ..cli import main
 
-sys.exit(main())
+sys.exit(main(["calibrate", *sys.argv[1:]]))

@@ -1,13 +1,11 @@
 """The ``calibrate`` command: ``adoptsim calibrate CONFIG [--out DIR] [--data FILE] [--workers N] [--dask ADDR]``.
 
-``adoptsim.cli`` adds it with :func:`add_parser`; until then (or without the
-main CLI) ``python -m adoptsim.calibrate CONFIG ...`` runs the same command.
+``adoptsim.cli`` adds it with :func:`add_parser` and handles its errors.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -15,11 +13,6 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("calibrate", help="Bayesian calibration (ABC-SMC) of behavioural parameters to targets",
                        description="Calibrate behavioural parameters by ABC-SMC (pyabc) against the targets of a "
                                    "calibration config (calibration/*.toml) and optional user data; resumable.")
-    configure(p)
-    return p
-
-
-def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("config", help="calibration config TOML (e.g. calibration/lahore-moradabad.toml)")
     p.add_argument("--out", help="output folder with the database and reports (default: adoptsim-out/<name>)")
     p.add_argument("--data", metavar="FILE",
@@ -46,24 +39,3 @@ def run_command(args: argparse.Namespace) -> int:
     if result.published:
         print(f"published the calibrated parameters to {result.published}")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    from .errors import CalibrationError
-
-    parser = configure(argparse.ArgumentParser(prog="python -m adoptsim.calibrate",
-                                               description=__doc__.splitlines()[0]))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except KeyboardInterrupt:
-        print("\ninterrupted; finished generations are in the database; run the same command again to resume",
-              file=sys.stderr)
-        return 130
-    except (CalibrationError, FileNotFoundError) as err:
-        print(f"adoptsim calibrate: error: {err}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

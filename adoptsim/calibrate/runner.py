@@ -225,7 +225,6 @@ def run_calibration(config_path: str | Path, out_dir: str | Path | None = None, 
                 f"{r['id']} (observed {r['low']:.3g}-{r['high']:.3g}, simulated 90 % {r['posterior_q05']:.3g}-"
                 f"{r['posterior_q95']:.3g}, median {r['posterior_median']:.3g})" for _, r in missed.iterrows())
                 + ": the patterns and this target pull against each other (report.md, Pattern filter)")
-        details["patterns"] = pf.describe()
     md = report.markdown_report(problem, summary, ident, pred, gens, structural, details)
     if pf is not None:
         md += pattern_markdown(pf, summary)

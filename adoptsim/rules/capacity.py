@@ -9,12 +9,34 @@ from ..state import EXIT_PARK, IN_PARK
 
 
 @njit(cache=True)
+def queue_order(firms, req) -> np.ndarray:
+    """Positions into ``req`` (firm indices) ranked by the firms' (priority, id).
+
+    Priorities are counter-based draws keyed by firm and month, so the queue
+    does not depend on the order firms asked in; equal priorities (probability
+    ~2**-53) fall back to id.
+    """
+    n_req = req.shape[0]
+    keys = np.empty(n_req)
+    ids = np.empty(n_req, np.int64)
+    for j in range(n_req):
+        keys[j] = firms[req[j]].priority
+        ids[j] = firms[req[j]].id
+    order = np.argsort(keys, kind="mergesort")
+    for a in range(1, n_req):
+        b = a
+        while b > 0 and keys[order[b - 1]] == keys[order[b]] and ids[order[b - 1]] > ids[order[b]]:
+            order[b - 1], order[b] = order[b], order[b - 1]
+            b -= 1
+    return order
+
+
+@njit(cache=True)
 def allocate(firms, capacity: float) -> int:
     """Keep the ``capacity`` requests with the lowest (priority, id); cancel the rest.
 
-    Priorities are counter-based draws keyed by firm and month, so the queue
-    does not depend on the order firms asked in. Cancelled firms may ask again
-    next month. Returns the number of installations granted.
+    The queue is :func:`queue_order`. Cancelled firms may ask again next
+    month. Returns the number of installations granted.
     """
     n = firms.shape[0]
     n_req = 0
@@ -24,22 +46,12 @@ def allocate(firms, capacity: float) -> int:
     if n_req <= capacity:
         return n_req
     req = np.empty(n_req, np.int64)
-    keys = np.empty(n_req)
-    ids = np.empty(n_req, np.int64)
     j = 0
     for i in range(n):
         if firms[i].intent >= 0:
             req[j] = i
-            keys[j] = firms[i].priority
-            ids[j] = firms[i].id
             j += 1
-    # rank by (priority, id); equal priorities (probability ~2**-53) fall back to id
-    order = np.argsort(keys, kind="mergesort")
-    for a in range(1, n_req):
-        b = a
-        while b > 0 and keys[order[b - 1]] == keys[order[b]] and ids[order[b - 1]] > ids[order[b]]:
-            order[b - 1], order[b] = order[b], order[b - 1]
-            b -= 1
+    order = queue_order(firms, req)
     slots = int(capacity)
     for j in range(slots, n_req):
         firms[req[order[j]]].intent = -1
@@ -65,21 +77,12 @@ def allot_plots(firms, slots: int) -> int:
     if n_req <= free:
         return n_req
     req = np.empty(n_req, np.int64)
-    keys = np.empty(n_req)
-    ids = np.empty(n_req, np.int64)
     j = 0
     for i in range(n):
         if firms[i].exit_choice == EXIT_PARK:
             req[j] = i
-            keys[j] = firms[i].priority
-            ids[j] = firms[i].id
             j += 1
-    order = np.argsort(keys, kind="mergesort")
-    for a in range(1, n_req):
-        b = a
-        while b > 0 and keys[order[b - 1]] == keys[order[b]] and ids[order[b - 1]] > ids[order[b]]:
-            order[b - 1], order[b] = order[b], order[b - 1]
-            b -= 1
+    order = queue_order(firms, req)
     for j in range(free, n_req):
         f = firms[req[order[j]]]
         f.exit_choice = f.exit_fallback
