@@ -86,3 +86,24 @@ def test_low_cost_practices_spread_first_and_widest():
     by_option = m.series.by_option
     assert np.all(by_option[:, 0][:, None] >= by_option[:, 1:])
     assert by_option[-1, 0] > 2 * by_option[-1, 1:].max()
+
+
+def test_liquidity_scales_every_firms_cash():
+    """behaviour.liquidity multiplies the free-cash share: with the same draws, cash scales exactly."""
+    from adoptsim.population import build_world
+
+    one = build_world(scenario(cluster="moradabad", n_firms=500, seed=3)).firms.cash
+    more = build_world(scenario(cluster="moradabad", n_firms=500, seed=3, liquidity=2.5)).firms.cash
+    assert one.min() > 0
+    np.testing.assert_allclose(more, 2.5 * one, rtol=1e-12)
+
+
+def test_a_contact_with_a_business_case_is_an_evaluation():
+    """With attention 0 nobody evaluates on their own; a contact bringing a costed case still prompts one."""
+    base = dict(cluster="moradabad", n_firms=500, months=24, attention=0.0, outreach_reach_per_month=50.0)
+    for seed in SEEDS:
+        plain = AdoptionModel(scenario(seed=seed, **base)).run()
+        case = AdoptionModel(scenario(seed=seed, **base, outreach_business_case=2.0)).run()
+        assert plain.series.adopters[-1] == 0 and plain.series.reached[-1] > 0
+        adopters = case.firms.adopted != 0
+        assert adopters.sum() > 0 and case.firms.reached[adopters].all()
