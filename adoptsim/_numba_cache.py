@@ -10,10 +10,11 @@ An explicit ``NUMBA_CACHE_DIR`` set by the user is respected.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from pathlib import Path
+
+from .fingerprint import source_digest
 
 
 JIT_SOURCES = ("rng.py", "state.py", "kernel.py", "rules/*.py")
@@ -22,13 +23,8 @@ JIT_SOURCES = ("rng.py", "state.py", "kernel.py", "rules/*.py")
 def configure() -> None:
     if "NUMBA_CACHE_DIR" in os.environ:
         return
-    root = Path(__file__).parent
-    digest = hashlib.sha256()
-    for path in sorted(p for pattern in JIT_SOURCES for p in root.glob(pattern)):
-        digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(path.read_bytes())
     base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "adoptsim" / "numba"
-    os.environ["NUMBA_CACHE_DIR"] = str(base / digest.hexdigest()[:16])
+    os.environ["NUMBA_CACHE_DIR"] = str(base / source_digest(JIT_SOURCES)[:16])
     if "numba" in sys.modules:  # numba read its config already: make it look again
         from numba.core import config
 

@@ -29,6 +29,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
           f"on {where} -> {out}/")
     report = run_sweep(sweep, out, workers=args.workers, dask=args.dask, overwrite=args.overwrite,
                        progress=not args.quiet)
+    if report.redone:
+        print(f"re-ran {len(report.redone)} unit(s) whose file failed verification: "
+              + "; ".join(f"{k} ({why})" for k, why in sorted(report.redone.items())[:5]))
     if report.skipped_units:
         print(f"resumed: {report.skipped_units} of {report.total_units} units were already finished")
     print(f"done: {report.runs} runs in {report.seconds:.1f} s; results in {out}/ "

@@ -85,11 +85,11 @@ def test_killed_sweep_resumes_to_exactly_the_complete_result(tmp_path):
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 240
     runs = out / "runs"
-    while time.time() < deadline and len(list(runs.glob("*.parquet")) if runs.exists() else []) < 2:
+    while time.time() < deadline and len(list(runs.glob("*.json")) if runs.exists() else []) < 2:
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    finished = {p.stem for p in runs.glob("*.parquet")}
+    finished = {p.stem for p in runs.glob("*.json")}  # a unit is finished once its verification record exists
     assert 2 <= len(finished) < 16, "the kill should land mid-sweep"
     report = run_sweep(load_sweep(path), out, progress=False)
     assert report.skipped_units == len(finished) and report.ran_units == 16 - len(finished)

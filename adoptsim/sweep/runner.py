@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .executors import dask_cluster, in_process, local_processes
@@ -23,6 +23,7 @@ class SweepReport:
     ran_units: int
     runs: int
     seconds: float
+    redone: dict[str, str] = field(default_factory=dict)  # units whose file failed verification: key -> defect
 
 
 def tasks_for(sweep: Sweep, units: list[Unit]) -> list[dict]:
@@ -48,7 +49,7 @@ def run_sweep(sweep: Sweep, out_dir: str | Path, *, workers: int = 1, dask: str 
     out_dir = Path(out_dir)
     t0 = time.perf_counter()
     units = plan_units(sweep)
-    done = prepare(out_dir, sweep, units, overwrite=overwrite)
+    done, bad = prepare(out_dir, sweep, units, overwrite=overwrite)
     todo = [u for u in units if u.key not in done]
     tasks = tasks_for(sweep, todo)
     if dask:
@@ -74,4 +75,5 @@ def run_sweep(sweep: Sweep, out_dir: str | Path, *, workers: int = 1, dask: str 
     finally:
         if bar is not None:
             bar.close()
-    return SweepReport(out_dir, len(units), len(units) - len(todo), len(todo), runs, time.perf_counter() - t0)
+    return SweepReport(out_dir, len(units), len(units) - len(todo), len(todo), runs,
+                       time.perf_counter() - t0, bad)

@@ -81,12 +81,25 @@ class Sweep:
         return replicate_seed(self.seed, replicate)
 
     def definition(self) -> dict:
-        """Canonical JSON-able description (what the results directory records)."""
+        """Canonical JSON-able description (what the results directory records).
+
+        Everything that decides which units exist or what they hold is here, so
+        that it is all in :meth:`digest`: the base scenario, variants, replicates,
+        seed and block, plus the model's code and data and the profile file's
+        content (a resumed sweep never mixes two definitions).
+        """
+        from ..fingerprint import file_digest, model_digest
+        from ..profiles import profile_path
+
         return {
             "name": self.name,
             "base": self.base.model_dump(mode="json"),
             "replicates": self.replicates,
             "seed": self.seed,
+            "block": self.block,
+            "model": model_digest(),
+            "profiles": {c: file_digest(profile_path(c)) for c in sorted(
+                {self.base.cluster} | {str(v.overrides["cluster"]) for v in self.variants if "cluster" in v.overrides})},
             "variants": [{"id": v.id, "name": v.name, "overrides": v.overrides} for v in self.variants],
         }
 

@@ -1,9 +1,12 @@
-"""The results directory: a manifest plus one Parquet file per finished unit of work.
+"""The results directory: a manifest plus one verified Parquet file per finished unit of work.
 
 A unit is one variant x a block of replicates. Its file is written under a
-temporary name and renamed into ``runs/`` only when complete, so a file in
-``runs/`` is always a finished unit and a crash never leaves half a result
-that could be read. Resuming = running the units whose file is missing.
+temporary name and renamed into ``runs/`` only when complete; then a small
+record beside it (``runs/<key>.json``) gives its size and SHA-256. A unit is
+finished only when both exist and the file matches its record, so a
+truncated, emptied or altered file is never read: resuming re-runs it.
+Only the units the manifest names are ever loaded; a stray file in ``runs/``
+(a copy under another name, a unit of an older plan) is ignored.
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..fingerprint import file_digest
 from ..outcomes import atomic_path, write_json
 from .spec import Sweep, SweepError
 
@@ -60,16 +65,23 @@ def manifest_for(sweep: Sweep, units: list[Unit]) -> dict:
     }
 
 
-def prepare(out_dir: Path, sweep: Sweep, units: list[Unit], *, overwrite: bool = False) -> set[str]:
-    """Create or reopen ``out_dir`` for ``sweep``; return the keys of finished units.
+def prepare(out_dir: Path, sweep: Sweep, units: list[Unit], *,
+            overwrite: bool = False) -> tuple[set[str], dict[str, str]]:
+    """Create or reopen ``out_dir`` for ``sweep``; return (finished keys, {key: defect} of units to redo).
 
-    A directory holding a different sweep is refused unless ``overwrite``, in
-    which case its results are deleted first.
+    A directory holding a different sweep definition is refused unless
+    ``overwrite``, in which case its results are deleted first. A unit whose
+    file fails verification is removed here, so it runs again.
     """
     out_dir = Path(out_dir)
     manifest_path = out_dir / MANIFEST
     if manifest_path.exists():
-        old = json.loads(manifest_path.read_text())
+        try:
+            old = read_manifest(out_dir)
+        except SweepError:
+            if not overwrite:
+                raise
+            old = {}
         if old.get("definition_hash") != sweep.digest():
             if not overwrite:
                 raise SweepError(
@@ -85,33 +97,100 @@ def prepare(out_dir: Path, sweep: Sweep, units: list[Unit], *, overwrite: bool =
     for stale in (out_dir / RUNS).glob(".*.tmp"):  # a write cut short by a kill: never a result
         stale.unlink()
     write_json(manifest_for(sweep, units), manifest_path)
-    return finished_units(out_dir)
+    done, bad = verify_units(out_dir, [u.key for u in units])
+    for key in bad:  # re-run: remove the file and its record so nothing stale is ever read
+        for path in unit_paths(out_dir, key):
+            path.unlink(missing_ok=True)
+    return done, bad
+
+
+def read_manifest(out_dir: Path) -> dict:
+    path = Path(out_dir) / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise SweepError(f"{path}: unreadable sweep manifest ({err}); re-run the sweep with --overwrite "
+                         "or into a new --out directory") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("units"), list):
+        raise SweepError(f"{path}: not a sweep manifest (no list of units); re-run the sweep with --overwrite "
+                         "or into a new --out directory")
+    return manifest
+
+
+def unit_paths(out_dir: Path, key: str) -> tuple[Path, Path]:
+    """The unit's Parquet file and its verification record."""
+    runs = Path(out_dir) / RUNS
+    return runs / f"{key}.parquet", runs / f"{key}.json"
+
+
+def verify_unit(out_dir: Path, key: str) -> str | None:
+    """None when unit ``key`` is finished and intact, else why not ("missing" or a defect)."""
+    data, record = unit_paths(out_dir, key)
+    if not data.exists() and not record.exists():
+        return "missing"
+    if not record.exists():
+        return "no verification record"
+    if not data.exists():
+        return "file missing"
+    try:
+        want = json.loads(record.read_text(encoding="utf-8"))
+        size, sha = int(want["bytes"]), str(want["sha256"])
+    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return "unreadable verification record"
+    if data.stat().st_size != size:
+        return f"size {data.stat().st_size} B, recorded {size} B"
+    if file_digest(data) != sha:
+        return "checksum mismatch"
+    return None
+
+
+def verify_units(out_dir: Path, keys: Iterable[str]) -> tuple[set[str], dict[str, str]]:
+    """(finished keys, {key: defect}) over ``keys``; a unit never started is neither."""
+    done, bad = set(), {}
+    for key in keys:
+        why = verify_unit(out_dir, key)
+        if why is None:
+            done.add(key)
+        elif why != "missing":
+            bad[key] = why
+    return done, bad
 
 
 def finished_units(out_dir: Path) -> set[str]:
-    return {p.stem for p in (Path(out_dir) / RUNS).glob("*.parquet")}
+    """Keys of the manifest's units that are finished and verified."""
+    return verify_units(out_dir, read_manifest(out_dir)["units"])[0]
 
 
 def write_unit(out_dir: Path, unit: Unit, table: pa.Table | pd.DataFrame) -> Path:
-    """Write one finished unit atomically (temporary name, then rename into ``runs/``)."""
+    """Write one finished unit atomically (temporary name, then rename), then its verification record."""
     if isinstance(table, pd.DataFrame):
         table = pa.Table.from_pandas(table, preserve_index=False)
-    target = Path(out_dir) / RUNS / f"{unit.key}.parquet"
+    target, record = unit_paths(out_dir, unit.key)
     with atomic_path(target) as tmp:
         pq.write_table(table, tmp)
+    write_json({"key": unit.key, "rows": table.num_rows, "bytes": target.stat().st_size,
+                "sha256": file_digest(target)}, record)
     return target
 
 
 def load_results(out_dir: str | Path) -> tuple[pd.DataFrame, dict]:
-    """All finished runs of a results directory, sorted, and its manifest."""
+    """The finished, verified runs of the units the manifest names, sorted, and the manifest.
+
+    A unit whose file fails verification is an error (re-running the sweep
+    redoes it); files the manifest does not name are never read.
+    """
     out_dir = Path(out_dir)
-    manifest_path = out_dir / MANIFEST
-    if not manifest_path.exists():
+    if not (out_dir / MANIFEST).exists():
         raise SweepError(f"{out_dir}: not a sweep results directory (no {MANIFEST})")
-    manifest = json.loads(manifest_path.read_text())
-    files = sorted((out_dir / RUNS).glob("*.parquet"))
-    if not files:
+    manifest = read_manifest(out_dir)
+    done, bad = verify_units(out_dir, manifest["units"])
+    if bad:
+        listed = "; ".join(f"{k}: {why}" for k, why in sorted(bad.items())[:5])
+        raise SweepError(f"{out_dir}: {len(bad)} unit file(s) fail verification ({listed}). "
+                         "Re-run the same sweep command into this directory to redo them.")
+    keys = [k for k in manifest["units"] if k in done]
+    if not keys:
         raise SweepError(f"{out_dir}: no finished runs yet")
-    frame = pa.concat_tables([pq.read_table(f) for f in files]).to_pandas()
+    frame = pa.concat_tables([pq.read_table(unit_paths(out_dir, k)[0]) for k in keys]).to_pandas()
     frame = frame.sort_values(["variant", "replicate", "month"], kind="stable").reset_index(drop=True)
     return frame, manifest

@@ -1,0 +1,34 @@
+"""Every series column of every shipped scenario is bit-identical to the recorded golden outputs.
+
+A refactor must leave this green. A model change that moves numbers on purpose
+regenerates ``tests/golden/digests.json`` (``python -m tests.golden.record``)
+and its closing note says which numbers moved and why.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.golden.record import DIGESTS, digests_of, scenario_files
+
+GOLDEN = json.loads(DIGESTS.read_text())
+
+
+def test_every_shipped_scenario_has_a_golden_record():
+    assert set(GOLDEN) == {"default"} | {p.stem for p in scenario_files()}
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_series_bit_identical(name, shipped_calibration):
+    from adoptsim import load_scenario, run
+    from adoptsim.scenario import Scenario
+    from tests.golden.record import EXPERIMENTS
+
+    scenario = Scenario() if name == "default" else load_scenario(EXPERIMENTS / f"{name}.toml")
+    got = digests_of(run(scenario).frame)
+    want = GOLDEN[name]["columns"]
+    assert set(got) == set(want), f"columns changed: {set(got) ^ set(want)}"
+    moved = sorted(c for c in want if got.get(c) != want[c])
+    assert not moved, f"{name}: {len(moved)} column(s) moved: {moved[:10]}"
