@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).parent
 
 #: What decides a run's numbers: the compiled rules, the state layout, synthesis, the schema, the shipped profiles.
-MODEL_SOURCES = ("rng.py", "state.py", "kernel.py", "rules/*.py", "population.py", "scenario/*.py",
+MODEL_SOURCES = ("rng.py", "state.py", "outcome_table.py", "record.py", "kernel.py", "rules/*.py", "population.py", "scenario/*.py",
                  "profiles/*.py", "profiles/data/*.toml", "outcomes.py", "sweep/work.py")
 
 

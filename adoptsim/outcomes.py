@@ -20,14 +20,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .profiles import SIZES, Profile
+from .outcome_table import STATUS, Context, compute_columns
+from .profiles import Profile
 from .scenario import Scenario
-from .state import PUBLIC, Series
-
-
-def _share(count: np.ndarray, total: np.ndarray | int) -> np.ndarray:
-    total = np.asarray(total, dtype=float)
-    return np.divide(count, total, out=np.zeros(np.shape(count), float), where=total > 0)
+from .state import Series
 
 
 def series_frame(series: Series, profile: Profile, n_firms: int, sector_sizes: np.ndarray,
@@ -38,74 +34,17 @@ def series_frame(series: Series, profile: Profile, n_firms: int, sector_sizes: n
 
 def series_columns(series: Series, profile: Profile, n_firms: int, sector_sizes: np.ndarray,
                    size_sizes: np.ndarray, member_sizes: np.ndarray) -> dict[str, np.ndarray]:
-    """The monthly series as named columns (the table without pandas, for sweeps)."""
-    T = series.adopters.shape[0]
-    cols: dict[str, np.ndarray] = {
-        "month": np.arange(T),
-        "year": np.arange(T) / 12.0,
-        "firms": np.full(T, n_firms),
-        "aware": series.aware,
-        "adopters": series.adopters,
-        "share_aware": _share(series.aware, n_firms),
-        "share_adopted": _share(series.adopters, n_firms),
-    }
-    for k, name in enumerate(profile.option_names):
-        cols[f"share_option_{name}"] = _share(series.by_option[:, k], n_firms)
-    for s, name in enumerate(profile.sectors):
-        cols[f"share_sector_{name}"] = _share(series.by_sector[:, s], sector_sizes[s])
-    for z, name in enumerate(SIZES):
-        cols[f"share_size_{name}"] = _share(series.by_size[:, z], size_sizes[z])
-    cols["share_members"] = _share(series.by_member[:, 1], member_sizes[1])
-    cols["share_non_members"] = _share(series.by_member[:, 0], member_sizes[0])
-    cols.update({
-        "compliant": series.compliant,
-        "installs": series.installs,
-        "outreach_contacts": series.contacts,
-        "reached": series.reached,
-        "share_adopted_among_reached": _share(series.adopters_reached, series.reached),
-        "water_saved_m3_per_year": series.water_saved,
-        "chemicals_avoided_t_per_year": series.chemicals,
-        "power_avoided_kw": series.energy,
-        "pollution_load_m3eq_per_year": series.pollution_load,
-        "net_savings_per_year": series.savings,
-        "private_investment": series.private_investment,
-    })
-    # collective layer: status (each firm in exactly one column; denominator = initial firms)
-    for c, name in enumerate(STATUS_COLUMNS):
-        cols[name] = series.status[:, c]
-        cols[f"share_{name}_of_initial_firms"] = _share(series.status[:, c], n_firms)
-    cols.update({
-        "firms_at_site": series.status[:, 0] + series.status[:, 1],
-        "treatment_installed_own_m3_per_year": series.installed_own,
-        "treatment_operating_own_m3_per_year": series.operating_own,
-        "treatment_installed_common_m3_per_year": series.installed_common,
-        "treatment_operating_common_m3_per_year": series.operating_common,
-        "treatment_idle_units": series.idle_units,
-        "plants_pledging": series.plants[:, 1],
-        "plants_building": series.plants[:, 2],
-        "plants_built": series.plants[:, 3],
-        "plants_failed": series.plants[:, 4],
-        "firms_pledged": series.pledgers,
-        "firms_connected": series.connected,
-        "water_demand_m3_per_year": series.demand,
-        "water_abstracted_m3_per_year": series.abstraction,
-        "water_consumed_m3_per_year": series.consumed,
-        "water_discharged_m3_per_year": series.discharged,
-        "water_drawdown_m3": series.drawdown,
-        "water_extra_cost_per_m3": series.water_cost,
-        "organic_load_cod_t_per_year": series.organic_load,
-        "chemical_load_t_per_year": series.chemical_load,
-    })
-    for c, name in enumerate(PUBLIC):
-        cols[f"public_cost_{name}"] = series.public_cost[:, c]
-    cols["public_cost_total"] = series.public_cost.sum(axis=1)
-    cols["public_cost_cumulative"] = np.cumsum(cols["public_cost_total"])
-    cols["private_investment_cumulative"] = np.cumsum(series.private_investment)
-    return cols
+    """The monthly series as named columns (the table without pandas, for sweeps).
+
+    Every column is declared once in :data:`adoptsim.outcome_table.COLUMNS`
+    (name, unit, label, aggregation and formula).
+    """
+    return compute_columns(Context(series, n_firms, tuple(profile.option_names), tuple(profile.sectors),
+                                   np.asarray(sector_sizes), np.asarray(size_sizes), np.asarray(member_sizes)))
 
 
-STATUS_COLUMNS = ("firms_compliant", "firms_non_compliant", "firms_relocated_park", "firms_relocated_out",
-                  "firms_closed")
+#: The firm-status columns (each initial firm is in exactly one each month).
+STATUS_COLUMNS = tuple(f"firms_{s}" for s in STATUS)
 
 
 def months_to_share(share: np.ndarray, level: float) -> float:

@@ -15,7 +15,8 @@ from scipy import special, stats
 from . import rng
 from .profiles import SIZES, Profile, load_profile
 from .scenario import Scenario
-from .state import ACTIVE, MAX_OPTIONS, NEVER, PLANT_BUILT, Options, Params, Series, empty_series, new_bodies, new_firms
+from .state import (ACTIVE, MAX_OPTIONS, NEVER, PLANT_BUILT, ClusterCosts, Options, Params, Series, empty_series,
+                    new_bodies, new_firms)
 
 
 @dataclass
@@ -28,7 +29,7 @@ class World:
     bodies: np.recarray
     options: Options
     params: Params
-    cost: tuple
+    cost: ClusterCosts
     series: Series
 
 
@@ -229,7 +230,7 @@ def place_demonstrations(scenario: Scenario, profile: Profile, firms: np.recarra
 
 def build_world(scenario: Scenario) -> World:
     """Synthesise firms and derive every array a run needs."""
-    from .kernel import record
+    from .record import record
 
     profile = load_profile(scenario.cluster)
     n = scenario.n_firms or profile.profile.n_firms
@@ -240,13 +241,14 @@ def build_world(scenario: Scenario) -> World:
     bodies = build_bodies(firms, params)
     connect_existing(firms, bodies, params)
     lv = scenario.levers
-    cost = (
-        float(lv.outreach.cost_per_contact),
-        float(n * (params.inspection_rate - profile.profile.inspection_rate) * lv.enforcement.cost_per_inspection),
-        float(lv.vendors.extra_capacity * lv.vendors.cost_per_extra_installation),
-        float(lv.buyer_platform.cost_per_month),
-        float(lv.green_finance.enabled * firms.scheme_known.sum() * lv.green_finance.promotion_cost),
-        float(pilots * lv.demonstration.cost_per_pilot),
+    cost = ClusterCosts(
+        per_contact=float(lv.outreach.cost_per_contact),
+        inspections_per_month=float(n * (params.inspection_rate - profile.profile.inspection_rate)
+                                    * lv.enforcement.cost_per_inspection),
+        vendors_per_month=float(lv.vendors.extra_capacity * lv.vendors.cost_per_extra_installation),
+        platform_per_month=float(lv.buyer_platform.cost_per_month),
+        promotion_at_month_1=float(lv.green_finance.enabled * firms.scheme_known.sum() * lv.green_finance.promotion_cost),
+        pilots_at_month_0=float(pilots * lv.demonstration.cost_per_pilot),
     )
     series = empty_series(scenario.months, len(opts.capex_fixed), len(profile.sectors))
     record(0, firms, bodies, opts, params, cost, series)

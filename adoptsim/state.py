@@ -14,14 +14,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+# The public cost ledger (columns of Series.public_cost) and the recorded arrays are declared in the outcome table.
+from .outcome_table import PUBLIC, SERIES, Cost, dim_sizes  # noqa: F401
+
 # Ways an adoption is financed.
 FIN_NONE, FIN_OWN, FIN_BANK, FIN_SCHEME, FIN_CONSORTIUM = -1, 0, 1, 2, 3
-
-# Public cost columns of the outcome series, in order; the first five are paid per adoption,
-# the last five by the collective layer (common plants, pledge organising, relocation).
-PUBLIC = ("subsidy", "tariff_rebate", "recognition", "rate_subsidy", "guarantee",
-          "outreach", "demonstration", "inspection", "vendors", "buyer_platform", "scheme_promotion",
-          "plant_grant", "plant_loan", "pledge_organising", "relocation_support", "park_land")
 
 # Firm status (each month every initial firm is in exactly one).
 ACTIVE, IN_PARK, AWAY, CLOSED = 0, 1, 2, 3
@@ -232,6 +229,17 @@ class Params(NamedTuple):
     chem_per_m3: float        # kg chemicals per m3 of untreated effluent
 
 
+class ClusterCosts(NamedTuple):
+    """Public costs that do not depend on any one firm's decision, fixed by ``build_world`` (currency)."""
+
+    per_contact: float          # each outreach contact
+    inspections_per_month: float  # the extra inspections actually made
+    vendors_per_month: float    # added installation slots
+    platform_per_month: float   # the buyer platform
+    promotion_at_month_1: float  # informing every firm that knows the scheme
+    pilots_at_month_0: float    # demonstration pilots
+
+
 class Signals(NamedTuple):
     """Cluster-level quantities every firm sees in a month (from last month's state)."""
 
@@ -245,59 +253,14 @@ class Signals(NamedTuple):
     water_cost: float         # extra supply cost per m3 from last month's drawdown
 
 
-class Series(NamedTuple):
-    """Monthly outcomes, row 0 = initial state, row m = end of month m."""
-
-    aware: np.ndarray          # (T+1,) int64
-    adopters: np.ndarray       # (T+1,) int64 firms with any option
-    by_option: np.ndarray      # (T+1, K) int64
-    by_sector: np.ndarray      # (T+1, S) int64 adopters
-    by_size: np.ndarray        # (T+1, 3) int64 adopters
-    by_member: np.ndarray      # (T+1, 2) int64 adopters (non-member, member)
-    compliant: np.ndarray      # (T+1,) int64 firms meeting the standard in force
-    water_saved: np.ndarray    # (T+1,) m3/yr run rate
-    chemicals: np.ndarray      # (T+1,) t/yr avoided
-    energy: np.ndarray         # (T+1,) kW avoided
-    pollution_load: np.ndarray  # (T+1,) m3/yr-equivalent load discharged
-    savings: np.ndarray        # (T+1,) currency/yr realised net savings
-    private_investment: np.ndarray  # (T+1,) currency spent by firms in the month
-    public_cost: np.ndarray    # (T+1, len(PUBLIC)) currency in the month
-    installs: np.ndarray       # (T+1,) int64 installations in the month
-    contacts: np.ndarray       # (T+1,) int64 outreach contacts in the month
-    reached: np.ndarray        # (T+1,) int64 firms ever contacted by outreach
-    adopters_reached: np.ndarray  # (T+1,) int64 adopters among them
-    status: np.ndarray         # (T+1, 5) int64: compliant, non-compliant (both at their sites), park, away, closed
-    installed_own: np.ndarray  # (T+1,) m3/yr effluent of firms with own treatment installed
-    operating_own: np.ndarray  # (T+1,) m3/yr of it whose treatment runs
-    installed_common: np.ndarray  # (T+1,) m3/yr capacity of built common plants
-    operating_common: np.ndarray  # (T+1,) m3/yr of connected effluent treated by running plants
-    idle_units: np.ndarray     # (T+1,) int64 installed treatment units (own or common) not running
-    plants: np.ndarray         # (T+1, 5) int64 bodies by plant state (none, pledging, building, built, failed)
-    pledgers: np.ndarray       # (T+1,) int64 firms pledged
-    connected: np.ndarray      # (T+1,) int64 firms connected to a common plant
-    demand: np.ndarray         # (T+1,) m3/yr water use of firms at their sites before savings
-    abstraction: np.ndarray    # (T+1,) m3/yr drawn from the shared resource
-    consumed: np.ndarray       # (T+1,) m3/yr consumed in processes
-    discharged: np.ndarray     # (T+1,) m3/yr effluent discharged
-    drawdown: np.ndarray       # (T+1,) m3 below the initial store
-    water_cost: np.ndarray     # (T+1,) currency/m3 extra supply cost from drawdown
-    organic_load: np.ndarray   # (T+1,) t/yr COD discharged
-    chemical_load: np.ndarray  # (T+1,) t/yr chemicals discharged
+Series = NamedTuple("Series", [(m.name, np.ndarray) for m in SERIES])
+Series.__module__ = __name__
+Series.__doc__ = """Monthly outcomes, row 0 = initial state, row m = end of month m: one array per
+entry of :data:`adoptsim.outcome_table.SERIES` (shape, dtype, unit and meaning there)."""
 
 
 def empty_series(months: int, n_options: int, n_sectors: int) -> Series:
+    """Zeroed outcome arrays for ``months`` months (T + 1 rows)."""
     T = months + 1
-    i8 = np.int64
-    return Series(
-        aware=np.zeros(T, i8), adopters=np.zeros(T, i8), by_option=np.zeros((T, n_options), i8),
-        by_sector=np.zeros((T, n_sectors), i8), by_size=np.zeros((T, 3), i8), by_member=np.zeros((T, 2), i8),
-        compliant=np.zeros(T, i8), water_saved=np.zeros(T), chemicals=np.zeros(T), energy=np.zeros(T),
-        pollution_load=np.zeros(T), savings=np.zeros(T), private_investment=np.zeros(T),
-        public_cost=np.zeros((T, len(PUBLIC))), installs=np.zeros(T, i8), contacts=np.zeros(T, i8),
-        reached=np.zeros(T, i8), adopters_reached=np.zeros(T, i8), status=np.zeros((T, 5), i8),
-        installed_own=np.zeros(T), operating_own=np.zeros(T), installed_common=np.zeros(T),
-        operating_common=np.zeros(T), idle_units=np.zeros(T, i8), plants=np.zeros((T, 5), i8),
-        pledgers=np.zeros(T, i8), connected=np.zeros(T, i8), demand=np.zeros(T), abstraction=np.zeros(T),
-        consumed=np.zeros(T), discharged=np.zeros(T), drawdown=np.zeros(T), water_cost=np.zeros(T),
-        organic_load=np.zeros(T), chemical_load=np.zeros(T),
-    )
+    widths = dim_sizes(n_options, n_sectors)
+    return Series(*(np.zeros((T, widths[m.dim]) if m.dim else T, m.dtype) for m in SERIES))

@@ -24,9 +24,20 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+def _field(control):
+    """The schema's own FieldInfo (read directly: an oracle independent of the parameter space)."""
+    from adoptsim.scenario import Scenario
+
+    model, info = Scenario, None
+    for part in control.path:
+        info = model.model_fields[part]
+        model = info.annotation
+    return info
+
+
 def _schema_bounds(control) -> tuple[float, float]:
     lo, hi = 0.0, math.inf
-    for m in control.field.metadata:
+    for m in _field(control).metadata:
         lo = float(getattr(m, "ge", lo) if getattr(m, "ge", None) is not None else lo)
         hi = float(getattr(m, "le", hi) if getattr(m, "le", None) is not None else hi)
     return lo, hi
@@ -39,15 +50,15 @@ def test_sliders_start_at_schema_defaults_within_schema_bounds(cluster):
     assert list(params) == [c.key for c in CONTROLS]
     for c in CONTROLS:
         p = params[c.key]
-        assert p["value"] == c.shown(c.field.default), c.key  # the schema's default, nowhere else
+        assert p["value"] == c.shown(_field(c).default), c.key  # the schema's default, nowhere else
         if p["type"] == "Checkbox":
             continue
         lo, hi = _schema_bounds(c)
         assert p["min"] == pytest.approx(c.shown(lo)), c.key
         assert p["max"] > p["min"] and (math.isinf(hi) or p["max"] <= c.shown(hi) + 1e-9), c.key
-        if c.upper is None and math.isfinite(hi) and c.field.annotation is not int:
+        if c.upper is None and math.isfinite(hi) and _field(c).annotation is not int:
             assert p["max"] == pytest.approx(c.shown(hi)), c.key
-        if "currency" in str(c.field.json_schema_extra):
+        if "currency" in str(_field(c).json_schema_extra):
             assert profile.profile.currency in p["label"], c.key
     sentences = legend(profile)
     assert [t for t, _ in sentences] == list(dict.fromkeys(c.lever.replace("_", " ").capitalize() for c in CONTROLS))

@@ -1,7 +1,8 @@
 """Property tests: any valid scenario runs, and the monthly outcome series stay consistent.
 
-Behaviour and lever values are drawn from the schema's own bounds (read from the
-pydantic field metadata), so a new parameter is covered automatically. Fields
+Behaviour and lever values are drawn from the parameter space
+(:data:`adoptsim.scenario.space.PARAMETERS`, read from the schema), so a new
+parameter is covered automatically. Fields
 without an upper bound (costs, caps, capacities) get a finite test range, plus
 ``inf`` where infinity is the default.
 """
@@ -9,8 +10,6 @@ without an upper bound (costs, caps, capacities) get a finite test range, plus
 from __future__ import annotations
 
 import math
-import types
-import typing
 
 import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
@@ -22,6 +21,7 @@ from adoptsim.population import build_world
 from adoptsim.profiles import load_profile, shipped_profiles
 from adoptsim.rules.economics import acceptance_probability
 from adoptsim.scenario import Behaviour, Levers, Scenario, ScenarioError, scenario_from_dict, with_overrides
+from adoptsim.scenario.space import PARAMETERS, Parameter
 from adoptsim.state import adopted_matrix
 
 CLUSTERS = shipped_profiles()
@@ -40,57 +40,34 @@ DEFAULT_OPEN_END = 1e6
 INT_CAPS = {"pilots": 80, "deadline_month": 40}
 
 
-def _bounds(info) -> tuple[float | None, float | None, bool, bool]:
-    lo = hi = None
-    lo_open = hi_open = False
-    for m in info.metadata:
-        if getattr(m, "ge", None) is not None:
-            lo = m.ge
-        if getattr(m, "gt", None) is not None:
-            lo, lo_open = m.gt, True
-        if getattr(m, "le", None) is not None:
-            hi = m.le
-        if getattr(m, "lt", None) is not None:
-            hi, hi_open = m.lt, True
-    return lo, hi, lo_open, hi_open
-
-
-def _floats(name: str, info, default) -> st.SearchStrategy:
-    lo, hi, lo_open, hi_open = _bounds(info)
-    lo = 0.0 if lo is None else float(lo)
-    if hi is None:
-        hi, hi_open = OPEN_ENDED.get(name, DEFAULT_OPEN_END), False
-    finite = st.floats(lo, float(hi), exclude_min=lo_open, exclude_max=hi_open,
-                       allow_nan=False, allow_infinity=False)
-    if isinstance(default, float) and math.isinf(default):
-        return st.one_of(st.just(default), finite)
+def _floats(p: Parameter) -> st.SearchStrategy:
+    lo = 0.0 if p.low is None else float(p.low)
+    hi, hi_open = (float(p.high), p.high_open) if p.high is not None else (math.inf, False)
+    if hi > 1e9:  # open-ended (or a guard bound far beyond any use): a finite test range
+        hi, hi_open = OPEN_ENDED.get(p.path[-1], DEFAULT_OPEN_END), False
+    finite = st.floats(lo, hi, exclude_min=p.low_open, exclude_max=hi_open, allow_nan=False, allow_infinity=False)
+    if isinstance(p.default, float) and math.isinf(p.default):
+        return st.one_of(st.just(p.default), finite)
     return finite
 
 
-def _field_strategy(name: str, info) -> st.SearchStrategy:
-    ann = info.annotation
-    origin = typing.get_origin(ann)
-    args = typing.get_args(ann)
-    if ann is bool:
+def _strategy(p: Parameter) -> st.SearchStrategy:
+    """Values of one parameter, from its declared kind and bounds."""
+    if p.kind == "bool":
         return st.booleans()
-    if ann is float:
-        return _floats(name, info, info.default)
-    if ann is int:
-        lo, hi, _, _ = _bounds(info)
-        return st.integers(int(lo or 0), min(int(hi), INT_CAPS.get(name, int(hi))))
-    if origin is typing.Literal:
-        return st.sampled_from(args)
-    if origin in (typing.Union, types.UnionType) and type(None) in args:
-        inner = next(a for a in args if a is not type(None))
-        assert inner is float, f"no strategy for {name}: {ann}"
-        return st.none() | _floats(name, info, None)
-    raise AssertionError(f"no strategy for field {name!r} of type {ann!r}")
+    if p.kind == "choice":
+        return st.sampled_from(p.choices)
+    if p.kind == "int":
+        return st.integers(int(p.low or 0), min(int(p.high), INT_CAPS.get(p.path[-1], int(p.high))))
+    if p.kind == "float":
+        return st.none() | _floats(p) if p.optional else _floats(p)
+    raise AssertionError(f"no strategy for parameter {p.key!r} ({p.kind})")
 
 
-def _model_strategy(model: type[BaseModel], special: dict[str, st.SearchStrategy] | None = None):
+def _model_strategy(model: type[BaseModel], group: str, special: dict[str, st.SearchStrategy] | None = None):
     special = special or {}
-    fields = {name: special[name] if name in special else _field_strategy(name, info)
-              for name, info in model.model_fields.items()}
+    fields = {p.path[-1]: special[p.path[-1]] if p.path[-1] in special else _strategy(p) for p in PARAMETERS.group(group)}
+    assert set(fields) == set(model.model_fields), group  # the space covers every field
     return st.fixed_dictionaries(fields).map(lambda kw: model(**kw))
 
 
@@ -109,7 +86,7 @@ def _levers(options: list[str], profile=None) -> st.SearchStrategy:
             special = {"exit_after_months": st.just(-1)}
         if lever == "water" and not has("water"):
             special = {"feedback": st.just(False)}
-        parts[lever] = _model_strategy(info.annotation, special)
+        parts[lever] = _model_strategy(info.annotation, lever, special)
     return st.fixed_dictionaries(parts).map(lambda kw: Levers(**kw))
 
 
@@ -123,7 +100,7 @@ def scenarios(draw) -> Scenario:
         n_firms=draw(st.integers(20, 60)),
         months=draw(st.integers(6, 24)),
         seed=draw(st.integers(0, 2**63 - 1)),
-        behaviour=draw(_model_strategy(Behaviour)),
+        behaviour=draw(_model_strategy(Behaviour, "behaviour")),
         levers=draw(_levers(options, profile)),
     )
     # keep only scenarios a scenario file could hold (cross-field checks, e.g. a

@@ -295,21 +295,10 @@ class LoadedConfig:
 
 
 def behaviour_bounds() -> dict[str, tuple[float | None, float | None]]:
-    """Allowed range of every float behaviour parameter (from the scenario schema)."""
-    from ..scenario.schema import Behaviour
+    """Allowed range of every float behaviour parameter (from the parameter space)."""
+    from ..scenario.space import parameter_space
 
-    out = {}
-    for name, info in Behaviour.model_fields.items():
-        if info.annotation is not float:
-            continue
-        lo = hi = None
-        for m in info.metadata:
-            for attr in ("ge", "gt"):
-                lo = getattr(m, attr, None) if getattr(m, attr, None) is not None else lo
-            for attr in ("le", "lt"):
-                hi = getattr(m, attr, None) if getattr(m, attr, None) is not None else hi
-        out[name] = (lo, hi)
-    return out
+    return {p.key: (p.low, p.high) for p in parameter_space().group("behaviour") if p.kind == "float"}
 
 
 def load_config(path: str | Path) -> LoadedConfig:

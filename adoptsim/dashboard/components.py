@@ -50,14 +50,16 @@ def uncosted_levers(config: Scenario) -> list[str]:
     lever differs from its default. Public money then leaves them out, and the
     readout says so rather than letting the lever look free.
     """
+    from ..scenario.space import PARAMETERS
+
     out = []
     for lever, info in type(config.levers).model_fields.items():
         value = getattr(config.levers, lever)
         if value == info.annotation():
             continue
-        for key, field in info.annotation.model_fields.items():
-            extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-            if "cost" in key and "currency" in extra.get("unit", "") and getattr(value, key) == 0:
+        for p in PARAMETERS.group(lever):
+            key = p.path[-1]
+            if "cost" in key and "currency" in p.unit and getattr(value, key) == 0:
                 out.append(f"{lever_title(lever).lower()} {key.replace('_', ' ')}")
     return out
 

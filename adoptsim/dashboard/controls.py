@@ -1,7 +1,8 @@
-"""The dashboard's levers: which scenario keys get a slider, and everything else from the schema.
+"""The dashboard's levers: which scenario keys get a slider, and everything else from the parameter space.
 
-The scenario schema (:mod:`adoptsim.scenario.schema`) is the single source of
-each lever's default, bounds, unit and description. This module only chooses
+The parameter space (:data:`adoptsim.scenario.space.PARAMETERS`, read from the
+schema) is the single source of each lever's default, bounds, unit and
+description. This module only chooses
 *which* keys a workshop sees and *how* they are shown:
 
 * ``percent``: a share or rate stored as 0-1 is shown as 0-100 % (people
@@ -18,15 +19,13 @@ descriptions and units, so editing the schema updates the page.
 from __future__ import annotations
 
 import math
-import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic.fields import FieldInfo
-
 from ..profiles import Profile
-from ..scenario import Scenario, flat_keys
+from ..scenario import Scenario
+from ..scenario.space import PARAMETERS, Parameter
 
 
 def _nice(x: float) -> float:
@@ -60,44 +59,28 @@ class Control:
     upper: Callable[[Profile, Scenario], float] | None = None
 
     @property
+    def parameter(self) -> Parameter:
+        return PARAMETERS[self.key]
+
+    @property
     def path(self) -> tuple[str, ...]:
-        return flat_keys()[self.key]
+        return self.parameter.path
 
     @property
     def lever(self) -> str:
         return self.path[1]
 
     @property
-    def field(self) -> FieldInfo:
-        model: Any = Scenario
-        info = None
-        for part in self.path:
-            info = model.model_fields[part]
-            model = info.annotation
-        return info
-
-    @property
     def kind(self) -> type:
         """bool, int or float."""
-        ann = self.field.annotation
-        if typing.get_origin(ann) is typing.Literal:
-            return int
-        return ann if ann in (bool, int) else float
+        kind = self.parameter.kind
+        return {"bool": bool, "int": int, "choice": int}.get(kind, float)
 
     def bounds(self, profile: Profile, scenario: Scenario) -> tuple[float, float]:
-        """(low, high) in model units: the schema's bounds, the profile-derived end where it has none."""
-        ann = self.field.annotation
-        if typing.get_origin(ann) is typing.Literal:
-            values = typing.get_args(ann)
-            return float(min(values)), float(max(values))
-        lo, hi = 0.0, math.inf
-        for m in self.field.metadata:
-            for attr in ("ge", "gt"):
-                if getattr(m, attr, None) is not None:
-                    lo = float(getattr(m, attr))
-            for attr in ("le", "lt"):
-                if getattr(m, attr, None) is not None:
-                    hi = float(getattr(m, attr))
+        """(low, high) in model units: the declared bounds, the profile-derived end where there is none."""
+        p = self.parameter
+        lo = 0.0 if p.low is None else float(p.low)
+        hi = math.inf if p.high is None else float(p.high)
         if self.upper is not None:
             hi = min(hi, float(self.upper(profile, scenario)))
         if not math.isfinite(hi):
@@ -106,9 +89,7 @@ class Control:
 
     def unit(self, profile: Profile) -> str:
         """The unit as shown: percent, the profile's currency, words instead of slashes."""
-        raw = (self.field.json_schema_extra or {}).get("unit", "") if isinstance(self.field.json_schema_extra,
-                                                                                 dict) else ""
-        raw = raw.replace("currency", profile.profile.currency)
+        raw = self.parameter.unit.replace("currency", profile.profile.currency)
         if self.percent:
             per = raw.split("/", 1)[1] if raw.startswith("1/") else ""
             return "%" + (f" per {per.replace('yr', 'year')}" if per else "")
@@ -244,13 +225,8 @@ def describe(key: str, value: Any, profile: Profile) -> str:
     Shares and rates bounded by 0 and 1 are shown as percentages; money in the
     profile's currency. Used for sweep variant names in reports.
     """
-    path = flat_keys()[key]
-    probe = Control(key)
-    lo_hi = [getattr(m, a) for m in probe.field.metadata for a in ("ge", "le") if getattr(m, a, None) is not None]
-    unit = (probe.field.json_schema_extra or {}).get("unit", "") if isinstance(probe.field.json_schema_extra,
-                                                                               dict) else ""
-    share = probe.kind is float and lo_hi == [0, 1] and unit in ("", "1/yr", "1/month")
-    control = Control(key, percent=share)
+    path = PARAMETERS[key].path
+    control = Control(key, percent=PARAMETERS[key].is_share)
     words = (lever_title(path[1]) + " " if path[0] == "levers" else "") + path[-1].replace("_", " ")
     if path[0] != "levers":
         words = words.capitalize()
@@ -277,7 +253,7 @@ def legend(profile: Profile) -> list[tuple[str, str]]:
     for lever, controls in by_lever.items():
         parts = []
         for c in controls:
-            text = (c.field.description or c.path[-1].replace("_", " ")).strip().rstrip(".")
+            text = (c.parameter.meaning or c.path[-1].replace("_", " ")).strip().rstrip(".")
             unit = c.unit(profile)
             parts.append(text + (f" ({unit})" if unit and unit not in text else ""))
         sentence = "; ".join(parts)

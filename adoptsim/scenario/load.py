@@ -142,24 +142,15 @@ def load_base(ref: str, relative_to: Path, origin: str, **overrides: Any) -> Sce
 
 
 def flat_keys() -> dict[str, tuple[str, ...]]:
-    """Every scenario value under one flat keyword name, e.g. ``capex_subsidy_share``.
+    """Every scenario value under one flat keyword name, e.g. ``capex_subsidy_share``, with its path.
 
     Top-level and behaviour keys keep their names; lever keys are
     ``<lever>_<key>``. Used for ``AdoptionModel(**kwargs)`` and ``mesa.batch_run``.
+    The full description of each is in :data:`adoptsim.scenario.space.PARAMETERS`.
     """
-    out: dict[str, tuple[str, ...]] = {}
-    for name in Scenario.model_fields:
-        if name not in ("behaviour", "levers"):
-            out[name] = (name,)
-    for name in Scenario.model_fields["behaviour"].annotation.model_fields:
-        out[name] = ("behaviour", name)
-    levers = Scenario.model_fields["levers"].annotation
-    for lever, info in levers.model_fields.items():
-        for key in info.annotation.model_fields:
-            flat = f"{lever}_{key}"
-            assert flat not in out, flat
-            out[flat] = ("levers", lever, key)
-    return out
+    from .space import parameter_space
+
+    return {key: p.path for key, p in parameter_space().items()}
 
 
 def with_overrides(scenario: Scenario, origin: str = "<overrides>", **overrides: Any) -> Scenario:
