@@ -20,7 +20,7 @@ from . import kernel
 from .agents import Body, Firm
 from .population import build_world
 from .rules import allocate, allot_plots, bodies_active, cluster_signals, exits_possible, tally
-from .scenario import Scenario, load_scenario, with_overrides
+from .scenario import Scenario, default_scenario, load_scenario, with_overrides
 
 Engine = Literal["numba", "agents"]
 
@@ -51,7 +51,7 @@ class AdoptionModel(mesa.Model):
     def __init__(self, config: Scenario | str | Path | None = None, *, engine: Engine = "numba",
                  shuffle: bool = False, rng: int | None = None, scenario: Any = None, **overrides: Any) -> None:
         scenario = config if isinstance(config, Scenario) else (
-            load_scenario(config) if config is not None else Scenario())
+            load_scenario(config) if config is not None else default_scenario())
         if rng is not None:
             overrides["seed"] = int(rng)
         if overrides:

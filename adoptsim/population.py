@@ -116,63 +116,66 @@ def plant_design(scenario: Scenario, profile: Profile):
     return profile.common_plants[name]
 
 
-def build_params(scenario: Scenario, profile: Profile, initial_use: float = 0.0) -> Params:
-    """Every scalar the rules read; ``initial_use`` (m3/yr) scales the water resource."""
-    b, lv, info = scenario.behaviour, scenario.levers, profile.profile
-    enf, man, cp, rel = lv.enforcement, lv.mandate, lv.common_plant, lv.relocation
-    plant = plant_design(scenario, profile)
-    park = profile.relocation
-    water = profile.water
+def derived_params(scenario: Scenario, profile: Profile, initial_use: float = 0.0) -> dict:
+    """The :class:`~adoptsim.state.Params` that are not one scenario value: profile values, combinations
+    and switches. Every other field of ``Params`` is the scenario value of the same flat key."""
+    lv, info = scenario.levers, profile.profile
+    enf, man, cp = lv.enforcement, lv.mandate, lv.common_plant
+    plant, park, water = plant_design(scenario, profile), profile.relocation, profile.water
     g = lambda obj, attr, default=0.0: default if obj is None else getattr(obj, attr)  # noqa: E731
-    consumption = g(water, "consumption_share")
-    abstraction0 = initial_use
-    return Params(
-        seed=scenario.seed, n_localities=info.n_localities, months=scenario.months,
-        p_innovation=b.p_innovation, q_imitation=b.q_imitation, q_association=b.q_association,
-        locality_weight=b.locality_weight, learn_peer=b.learn_peer, learn_demo=b.learn_demo,
-        attention=b.attention, decision_noise=b.decision_noise, down_payment=b.down_payment,
-        bank_rate=info.bank_rate, loan_term=float(info.loan_term_months),
-        gf_enabled=lv.green_finance.enabled, gf_rate_subsidy=lv.green_finance.rate_subsidy,
-        guarantee_loss=lv.green_finance.guarantee_loss, consortium=lv.green_finance.consortium,
-        subsidy_share=lv.capex_subsidy.share, subsidy_cap=lv.capex_subsidy.cap,
-        tariff_rebate=lv.tariff_rebate.share, reward=lv.recognition.reward,
+    return dict(
+        n_localities=info.n_localities, bank_rate=info.bank_rate, loan_term=float(info.loan_term_months),
         inspection_rate=min(1.0, info.inspection_rate + enf.extra_inspection_rate),
         penalty=info.penalty if enf.penalty is None else enf.penalty,
-        mandate_level=int(man.level), mandate_month=man.deadline_month,
-        mandate_uncertainty=man.legal_uncertainty, mandate_penalty=man.penalty,
-        buyer_engaged=lv.buyer_platform.engaged_share, buyer_pressure=lv.buyer_platform.pressure,
-        outreach_reach=lv.outreach.reach_per_month, outreach_by_association=lv.outreach.channel == "association",
-        business_case=lv.outreach.business_case,
+        mandate_level=int(man.level),
+        outreach_by_association=lv.outreach.channel == "association",
         capacity=lv.vendors.capacity_per_month + lv.vendors.extra_capacity,
         inspect_operation=enf.inspection_mode == "operation",
-        cp_enabled=cp.enabled and not cp.existing, cp_existing=cp.existing,
-        cp_proposal_month=cp.proposal_month, cp_pledge_months=cp.pledge_months,
+        cp_enabled=cp.enabled and not cp.existing,
         cp_min_share=g(plant, "min_pledge_share"), cp_capex_fixed=g(plant, "capex_fixed"),
         cp_capex_per_m3=g(plant, "capex_per_m3"), cp_opex_per_m3=g(plant, "opex_per_m3"),
         cp_fee=g(plant, "connection_fee"), cp_level=int(g(plant, "compliance_level", 0)),
         cp_removed=g(plant, "pollution_removed"), cp_recovered=g(plant, "water_recovered"),
         cp_buyer_credit=g(plant, "buyer_credit"), cp_by_flow=cp.cost_sharing == "flow",
-        cp_build_months=int(g(plant, "construction_months", 0)), cp_grant=cp.grant_share,
-        cp_interest_free=cp.interest_free_share, cp_consortium=cp.consortium_share,
-        cp_organising=cp.organising, cp_organising_cost=cp.organising_cost_per_member,
-        free_riding=b.free_riding, committee_rate=cp.committee_monitoring, committee_penalty=cp.committee_penalty,
-        inlet_max_load=g(plant, "inlet_max_load", 1.0),
+        cp_build_months=int(g(plant, "construction_months", 0)), inlet_max_load=g(plant, "inlet_max_load", 1.0),
         exit_month=man.deadline_month + man.exit_after_months if man.exit_after_months >= 0 else NEVER,
-        profit_margin=g(park, "profit_margin"), park_slots=rel.park_plots, park_land_cost=g(park, "land_cost"), park_land_subsidy=rel.land_subsidy,
-        park_fee=g(park, "park_fee"), move_cost_per_m3=g(park, "move_cost_per_m3"), move_fixed=g(park, "move_fixed"),
-        relocation_support=rel.support_share, away_allowed=rel.out_of_cluster,
-        water_feedback=lv.water.feedback, consumption=consumption,
-        recharge=g(water, "recharge_share", 1.0) * abstraction0,
-        storage_per_m=g(water, "storage_years_per_m", 1.0) * abstraction0,
+        profit_margin=g(park, "profit_margin"), park_slots=lv.relocation.park_plots,
+        park_land_cost=g(park, "land_cost"), park_fee=g(park, "park_fee"),
+        move_cost_per_m3=g(park, "move_cost_per_m3"), move_fixed=g(park, "move_fixed"),
+        consumption=g(water, "consumption_share"), recharge=g(water, "recharge_share", 1.0) * initial_use,
+        storage_per_m=g(water, "storage_years_per_m", 1.0) * initial_use,
         cost_per_m=g(water, "supply_cost_per_m"), cod_per_m3=g(water, "cod_kg_per_m3"),
         chem_per_m3=g(water, "chemicals_kg_per_m3"),
     )
 
 
+def build_params(scenario: Scenario, profile: Profile, initial_use: float = 0.0) -> Params:
+    """Every scalar the rules read; ``initial_use`` (m3/yr) scales the water resource.
+
+    A field named after a flat scenario key (``capex_subsidy_share``) is that
+    scenario value; the rest are :func:`derived_params`.
+    """
+    from .scenario.space import PARAMETERS
+
+    derived = derived_params(scenario, profile, initial_use)
+    values = {}
+    for name in Params._fields:
+        if name in derived:
+            values[name] = derived[name]
+        elif name in PARAMETERS:
+            node = scenario
+            for part in PARAMETERS[name].path:
+                node = getattr(node, part)
+            values[name] = node
+        else:
+            raise RuntimeError(f"Params.{name}: neither a scenario parameter nor in derived_params")
+    return Params(**values)
+
+
 def build_bodies(firms: np.recarray, p: Params) -> np.recarray:
     """One collective body per locality (its member firms); an existing park plant connects them all."""
     bodies = new_bodies(max(1, p.n_localities))
-    if p.cp_existing:
+    if p.common_plant_existing:
         bodies.kind[:] = 1
         members = firms.body >= 0
         flow = np.bincount(firms.body[members], weights=firms.water_use[members], minlength=bodies.shape[0])
@@ -192,7 +195,7 @@ def build_bodies(firms: np.recarray, p: Params) -> np.recarray:
 
 def connect_existing(firms: np.recarray, bodies: np.recarray, p: Params) -> None:
     """Members of an existing park plant start connected (it runs at month 0)."""
-    if not p.cp_existing:
+    if not p.common_plant_existing:
         return
     members = (firms.body >= 0) & (firms.status == ACTIVE)
     firms.pledged[members] = True

@@ -27,7 +27,7 @@ def has_bit(bits: int, k: int) -> bool:
 @njit(cache=True)
 def required_level(month: int, p: Params) -> int:
     """The compliance level a firm must reach this month (1 = treatment, unless ZLD is in force)."""
-    if p.mandate_level > 1 and month >= p.mandate_month:
+    if p.mandate_level > 1 and month >= p.mandate_deadline_month:
         return p.mandate_level
     return 1
 

@@ -140,7 +140,13 @@ class Options(NamedTuple):
 
 
 class Params(NamedTuple):
-    """Every scalar the rules read, flattened from scenario and profile."""
+    """Every scalar the rules read, flattened from scenario and profile.
+
+    A field named after a flat scenario key (``capex_subsidy_share``, see
+    :data:`adoptsim.scenario.space.PARAMETERS`) is that scenario value, copied by
+    :func:`adoptsim.population.build_params`; every other field is listed, with
+    how it is derived, in :func:`adoptsim.population.derived_params`.
+    """
 
     seed: int
     n_localities: int
@@ -158,36 +164,36 @@ class Params(NamedTuple):
     # finance
     bank_rate: float
     loan_term: float
-    gf_enabled: bool
-    gf_rate_subsidy: float
-    guarantee_loss: float
-    consortium: bool
+    green_finance_enabled: bool
+    green_finance_rate_subsidy: float
+    green_finance_guarantee_loss: float
+    green_finance_consortium: bool
     # costs and rebates
-    subsidy_share: float
-    subsidy_cap: float
-    tariff_rebate: float
-    reward: float
+    capex_subsidy_share: float
+    capex_subsidy_cap: float
+    tariff_rebate_share: float
+    recognition_reward: float
     # pressure
     inspection_rate: float
     penalty: float
     mandate_level: int
-    mandate_month: int
-    mandate_uncertainty: float
+    mandate_deadline_month: int
+    mandate_legal_uncertainty: float
     mandate_penalty: float
-    buyer_engaged: float
-    buyer_pressure: float
+    buyer_platform_engaged_share: float
+    buyer_platform_pressure: float
     # outreach and vendors
-    outreach_reach: float
+    outreach_reach_per_month: float
     outreach_by_association: bool
-    business_case: float
+    outreach_business_case: float
     capacity: float
     # installed vs operating
     inspect_operation: bool   # inspections check that treatment runs, not only that it is installed
     # collective bodies and common plants
     cp_enabled: bool          # a common plant is proposed to each association chapter
-    cp_existing: bool         # the plant exists at month 0 and every member is connected (industrial park)
-    cp_proposal_month: int
-    cp_pledge_months: int
+    common_plant_existing: bool         # the plant exists at month 0 and every member is connected (industrial park)
+    common_plant_proposal_month: int
+    common_plant_pledge_months: int
     cp_min_share: float       # share of member flow that must pledge for the plant to be viable
     cp_capex_fixed: float
     cp_capex_per_m3: float    # per m3/yr of design flow
@@ -199,26 +205,26 @@ class Params(NamedTuple):
     cp_buyer_credit: float
     cp_by_flow: bool          # cost shared by flow (else equally per member)
     cp_build_months: int
-    cp_grant: float           # share of capex paid by a public grant
-    cp_interest_free: float   # share of capex lent by the state without interest
-    cp_consortium: float      # share of capex a bank lends to the association (consortium loan)
-    cp_organising: bool       # the association organises pledges: every member weighs it every month
-    cp_organising_cost: float  # per member per month of the pledge window
+    common_plant_grant_share: float           # share of capex paid by a public grant
+    common_plant_interest_free_share: float   # share of capex lent by the state without interest
+    common_plant_consortium_share: float      # share of capex a bank lends to the association (consortium loan)
+    common_plant_organising: bool       # the association organises pledges: every member weighs it every month
+    common_plant_organising_cost_per_member: float  # per member per month of the pledge window
     free_riding: float        # share of the plant's value a member expects without pledging
-    committee_rate: float     # monthly probability the committee samples a member's effluent
-    committee_penalty: float
+    common_plant_committee_monitoring: float     # monthly probability the committee samples a member's effluent
+    common_plant_committee_penalty: float
     inlet_max_load: float     # highest untreated load share a member may send to the plant
     # exit and relocation
     exit_month: int           # from this month, firms short of the mandate close or relocate
     profit_margin: float      # share of revenue a firm loses per year if it closes
     park_slots: int
     park_land_cost: float
-    park_land_subsidy: float
+    relocation_land_subsidy: float
     park_fee: float
     move_cost_per_m3: float
     move_fixed: float
-    relocation_support: float
-    away_allowed: bool
+    relocation_support_share: float
+    relocation_out_of_cluster: bool
     # shared water resource
     water_feedback: bool
     consumption: float        # share of abstraction consumed (not discharged)

@@ -102,7 +102,7 @@ from .bass import bass_curve, bass_recursion
 from .kernel import simulate
 from .outcomes import atomic_path
 from .population import World, build_world
-from .scenario import Scenario, flat_keys, load_scenario, with_overrides
+from .scenario import Scenario, default_scenario, flat_keys, load_scenario, with_overrides
 from .state import adopted_matrix
 
 __all__ = ["PATTERNS", "Panel", "PatternResult", "ValidateError", "ValidationReport", "check_pattern",
@@ -248,7 +248,7 @@ def _scenario(*layers: Mapping[str, Any]) -> Scenario:
     merged: dict[str, Any] = {}
     for layer in layers:
         merged.update(layer)
-    return with_overrides(Scenario(), origin="adoptsim validate", **merged)
+    return with_overrides(default_scenario(), origin="adoptsim validate", **merged)
 
 
 def _runs(scenario: Scenario, seeds: Sequence[int]) -> list[World]:

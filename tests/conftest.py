@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-# Mechanism tests run on the schema's documented defaults, not on calibration/calibrated.toml (which
+# Mechanism tests run on the schema's documented defaults, not on adoptsim/data/calibrated.toml (which
 # every recalibration changes). Tests of the shipped calibrated defaults use `shipped_calibration`.
 os.environ["ADOPTSIM_CALIBRATED"] = "none"
 
@@ -34,7 +34,7 @@ def make_scenario():
 
 @pytest.fixture(scope="module")
 def shipped_calibration():
-    """The shipped calibrated defaults (calibration/calibrated.toml) for a whole test module."""
+    """The shipped calibrated defaults (adoptsim/data/calibrated.toml) for a whole test module."""
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("ADOPTSIM_CALIBRATED")
         yield

@@ -32,7 +32,7 @@ from conftest import FRICTIONLESS, HOMOGENEOUS, scenario
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ROOT / "calibration" / "data" / "targets.csv"
 SHIPPED = ROOT / "calibration" / "lahore-moradabad.toml"
-CALIBRATED = ROOT / "calibration" / "calibrated.toml"
+CALIBRATED = ROOT / "adoptsim" / "data" / "calibrated.toml"
 USER_EXAMPLE = Path(__file__).parent / "data" / "calibration" / "user-data-example.csv"
 
 
@@ -457,16 +457,21 @@ def test_cli_has_the_calibrate_command():
 
 
 def test_scenarios_take_calibrated_values_for_keys_they_leave_out(tmp_path, monkeypatch):
-    from adoptsim.scenario import Scenario
+    from adoptsim import AdoptionModel
+    from adoptsim.scenario import Scenario, default_scenario, scenario_from_dict, with_overrides
 
     other = tmp_path / "c.toml"
     other.write_text(format_calibrated({"attention": 0.2, "liquidity": 3.0}, {}, ["header"]))
     monkeypatch.setenv("ADOPTSIM_CALIBRATED", str(other))
-    assert (Behaviour().attention, Behaviour().liquidity) == (0.2, 3.0)
-    assert Behaviour(attention=0.5).attention == 0.5          # a scenario's own value wins
-    assert Scenario().behaviour.attention == 0.2
+    built = scenario_from_dict({"cluster": "lahore", "behaviour": {"attention": 0.5}})
+    assert (built.behaviour.attention, built.behaviour.liquidity) == (0.5, 3.0)  # a scenario's own value wins
+    assert (default_scenario().behaviour.attention, AdoptionModel().config.behaviour.attention) == (0.2, 0.2)
+    assert with_overrides(default_scenario(), n_firms=10).behaviour.liquidity == 3.0  # kept through overrides
+    # the schema alone never reads the file: applied explicitly where scenarios are built
+    assert Behaviour().attention == Scenario().behaviour.attention == Behaviour.model_fields["attention"].default
+    assert scenario_from_dict({}, calibrated=False).behaviour == Behaviour()
     monkeypatch.setenv("ADOPTSIM_CALIBRATED", "none")
-    assert Behaviour().attention == Behaviour.model_fields["attention"].default
+    assert default_scenario().behaviour == Behaviour()
 
 
 # --------------------------------------------------------------------------- pattern filter

@@ -23,10 +23,10 @@ def test_every_shipped_scenario_has_a_golden_record():
 @pytest.mark.parametrize("name", sorted(GOLDEN))
 def test_series_bit_identical(name, shipped_calibration):
     from adoptsim import load_scenario, run
-    from adoptsim.scenario import Scenario
+    from adoptsim.scenario import default_scenario
     from tests.golden.record import EXPERIMENTS
 
-    scenario = Scenario() if name == "default" else load_scenario(EXPERIMENTS / f"{name}.toml")
+    scenario = default_scenario() if name == "default" else load_scenario(EXPERIMENTS / f"{name}.toml")
     got = digests_of(run(scenario).frame)
     want = GOLDEN[name]["columns"]
     assert set(got) == set(want), f"columns changed: {set(got) ^ set(want)}"

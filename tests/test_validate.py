@@ -30,10 +30,11 @@ def report(tmp_path_factory) -> v.ValidationReport:
 
 def test_the_shipped_calibration_is_in_effect(report):
     from adoptsim.calibrate import calibrated_behaviour
-    from adoptsim.scenario import Behaviour
+    from adoptsim.scenario import Behaviour, default_scenario
 
     values = calibrated_behaviour()
-    assert values and Behaviour().attention == values["attention"] != Behaviour.model_fields["attention"].default
+    attention = default_scenario().behaviour.attention
+    assert values and attention == values["attention"] != Behaviour.model_fields["attention"].default
 
 
 def test_patterns_are_reproduced_with_the_schema_defaults_too(monkeypatch):

@@ -59,7 +59,7 @@ from .finance import financing, interest
 @njit(cache=True, inline="always")
 def bodies_active(p: Params) -> bool:
     """Whether any body can propose or run a plant (else their monthly tally and step are skipped)."""
-    return p.cp_enabled or p.cp_existing
+    return p.cp_enabled or p.common_plant_existing
 
 
 @njit(cache=True, inline="always")
@@ -73,7 +73,7 @@ def operate(f, month: int, opts: Options, p: Params, water_cost: float) -> None:
     """Decide which installed units run this month (writes ``f.operating``)."""
     on = np.int64(f.adopted)  # int64 throughout: mixing uint8 and int64 would make Numba use floats
     w = f.water_use
-    buyer = p.buyer_engaged * p.buyer_pressure * f.export_share * f.revenue
+    buyer = p.buyer_platform_engaged_share * p.buyer_platform_pressure * f.export_share * f.revenue
     for k in range(len(opts.savings_per_m3)):
         if (on >> k) & 1 == 0:
             continue
@@ -111,7 +111,7 @@ def connection_value(f, month: int, opts: Options, p: Params, water_cost: float)
     value += exit_threat(f, level, month, p) - exit_threat(f, new, month, p)
     gain = p.cp_buyer_credit - credit_of(f.adopted, opts)
     if gain > 0.0:
-        value += p.buyer_engaged * p.buyer_pressure * f.export_share * f.revenue * gain
+        value += p.buyer_platform_engaged_share * p.buyer_platform_pressure * f.export_share * f.revenue * gain
     value -= p.cp_opex_per_m3 * f.water_use
     if p.water_feedback:
         value += p.cp_recovered * f.water_use * water_cost
@@ -122,9 +122,9 @@ def connection_value(f, month: int, opts: Options, p: Params, water_cost: float)
 def plant_terms(f, b, p: Params) -> tuple:
     """(total cost to the member, upfront part) of joining the body's plant."""
     share = share_of(f, b, p)
-    grant = p.cp_grant * b.capex
-    loans = (p.cp_interest_free + p.cp_consortium) * b.capex
-    consortium = p.cp_consortium * b.capex
+    grant = p.common_plant_grant_share * b.capex
+    loans = (p.common_plant_interest_free_share + p.common_plant_consortium_share) * b.capex
+    consortium = p.common_plant_consortium_share * b.capex
     total = share * (b.capex - grant) + share * consortium * p.bank_rate * p.loan_term / 24.0 + p.cp_fee
     upfront = share * max(0.0, b.capex - grant - loans) + p.cp_fee
     return total, upfront
@@ -137,7 +137,7 @@ def consider_plant(f, key: int, b, month: int, opts: Options, p: Params, water_c
         return
     if f.pledged:
         return
-    if not p.cp_organising and rng.draw(key, rng.PLEDGE_ATTEND) >= p.attention:
+    if not p.common_plant_organising and rng.draw(key, rng.PLEDGE_ATTEND) >= p.attention:
         return
     total, upfront = plant_terms(f, b, p)
     value = connection_value(f, month, opts, p, water_cost)
@@ -165,8 +165,8 @@ def connect(f, b, p: Params) -> None:
 def relocation_costs(f, p: Params) -> tuple:
     """(net cost of a park plot to the firm, support paid, land subsidy paid, cost of moving out)."""
     move = p.move_fixed + p.move_cost_per_m3 * f.water_use
-    support = p.relocation_support * move
-    land = p.park_land_subsidy * p.park_land_cost
+    support = p.relocation_support_share * move
+    land = p.relocation_land_subsidy * p.park_land_cost
     park = move - support + p.park_land_cost - land + p.park_fee
     return park, support, land, move
 
@@ -179,7 +179,7 @@ def exit_choice(f, key: int, month: int, opts: Options, p: Params, regulator_lev
         return
     park, support, land, move = relocation_costs(f, p)
     fallback = EXIT_CLOSE
-    if p.away_allowed and financing(f, move, p)[0] != FIN_NONE:
+    if p.relocation_out_of_cluster and financing(f, move, p)[0] != FIN_NONE:
         fallback = EXIT_AWAY
     f.exit_fallback = fallback
     if p.park_slots > 0 and financing(f, park, p)[0] != FIN_NONE:
@@ -225,25 +225,25 @@ def plant_month(b, month: int, p: Params) -> None:
     b.paid_grant = 0.0
     b.paid_loan = 0.0
     b.paid_organising = 0.0
-    if b.state == 0 and p.cp_enabled and month == p.cp_proposal_month and b.members > 0:
+    if b.state == 0 and p.cp_enabled and month == p.common_plant_proposal_month and b.members > 0:
         b.state = PLANT_PLEDGING
         b.member_flow = b.flow_now
         b.capex = p.cp_capex_fixed + p.cp_capex_per_m3 * b.member_flow
         return
     if b.state == PLANT_PLEDGING:
-        if p.cp_organising:
-            b.paid_organising = p.cp_organising_cost * b.members
+        if p.common_plant_organising:
+            b.paid_organising = p.common_plant_organising_cost_per_member * b.members
         if p.cp_by_flow:
             pledged = b.pledged_flow / b.member_flow if b.member_flow > 0.0 else 0.0
         else:
             pledged = b.pledgers / b.members if b.members > 0 else 0.0
-        need = max(p.cp_min_share, 1.0 - (p.cp_interest_free + p.cp_consortium) / max(1e-12, 1.0 - p.cp_grant))
+        need = max(p.cp_min_share, 1.0 - (p.common_plant_interest_free_share + p.common_plant_consortium_share) / max(1e-12, 1.0 - p.common_plant_grant_share))
         if pledged >= need and b.pledgers > 0:
             b.state = PLANT_BUILDING
             b.ready_month = month + p.cp_build_months
-            b.paid_grant = p.cp_grant * b.capex
-            b.paid_loan = p.cp_interest_free * b.capex * p.bank_rate * p.loan_term / 24.0
-        elif month >= p.cp_proposal_month + p.cp_pledge_months:
+            b.paid_grant = p.common_plant_grant_share * b.capex
+            b.paid_loan = p.common_plant_interest_free_share * b.capex * p.bank_rate * p.loan_term / 24.0
+        elif month >= p.common_plant_proposal_month + p.common_plant_pledge_months:
             b.state = PLANT_FAILED
         return
     if b.state == PLANT_BUILDING and month >= b.ready_month:
@@ -267,7 +267,7 @@ def idle_exposure(f, month: int, opts: Options, p: Params) -> float:
         value += exit_threat(f, 0, month, p) - exit_threat(f, p.cp_level, month, p)
     gain = p.cp_buyer_credit - credit_of(f.operating, opts)
     if gain > 0.0:
-        value += p.buyer_engaged * p.buyer_pressure * f.export_share * f.revenue * gain
+        value += p.buyer_platform_engaged_share * p.buyer_platform_pressure * f.export_share * f.revenue * gain
     return value
 
 

@@ -109,12 +109,12 @@ def firm_month(f, month: int, opts: Options, p: Params, sig: Signals, bodies) ->
             return
 
     demo_seen = 1.0 if (sig.local_demo[loc] or (member and sig.member_demo)) else 0.0
-    learning = p.learn_peer * peer + p.learn_demo * demo_seen + (p.business_case if contacted else 0.0)
+    learning = p.learn_peer * peer + p.learn_demo * demo_seen + (p.outreach_business_case if contacted else 0.0)
     b = f.belief
     f.belief = b + (1.0 - b) * (1.0 - math.exp(-learning))
 
     # a contact that brings a costed business case is an evaluation; otherwise inertia decides
-    prompted = contacted and p.business_case > 0.0
+    prompted = contacted and p.outreach_business_case > 0.0
     if not prompted and rng.draw(key, rng.ATTEND) >= p.attention:
         return
     best = -1
@@ -149,8 +149,8 @@ def adopt(f, k: int, opts: Options, p: Params) -> None:
     f.paid_reward = reward
     f.paid_rate = 0.0
     f.paid_guarantee = 0.0
-    if kind >= FIN_SCHEME and p.gf_enabled:
+    if kind >= FIN_SCHEME and p.green_finance_enabled:
         f.paid_rate = loan * (p.bank_rate - rate) * p.loan_term / 24.0
         if kind == FIN_SCHEME and not f.bank:
-            f.paid_guarantee = loan * p.guarantee_loss
+            f.paid_guarantee = loan * p.green_finance_guarantee_loss
     f.invested = net

@@ -43,9 +43,9 @@ def public_support(gross: float, k: int, opts: Options, p: Params) -> tuple:
     Applied in that order, each at most what is left of the cost, so public
     support never exceeds the capex.
     """
-    subsidy = min(p.subsidy_share * gross, p.subsidy_cap)
-    rebate = min(p.tariff_rebate * opts.imported_share[k] * gross, gross - subsidy)
-    reward = min(p.reward, max(0.0, gross - subsidy - rebate))
+    subsidy = min(p.capex_subsidy_share * gross, p.capex_subsidy_cap)
+    rebate = min(p.tariff_rebate_share * opts.imported_share[k] * gross, gross - subsidy)
+    reward = min(p.recognition_reward, max(0.0, gross - subsidy - rebate))
     return subsidy, rebate, reward
 
 
@@ -78,11 +78,11 @@ def load_share(bits: int, opts: Options) -> float:
 @njit(cache=True, inline="always")
 def committee_penalty(f, bits: int, opts: Options, p: Params) -> float:
     """Expected committee penalties per year for a connected member sending load ``load_share(bits)``."""
-    if not f.connected or p.committee_penalty <= 0.0:
+    if not f.connected or p.common_plant_committee_penalty <= 0.0:
         return 0.0
     if load_share(bits, opts) <= p.inlet_max_load:
         return 0.0
-    return 12.0 * p.committee_rate * p.committee_penalty
+    return 12.0 * p.common_plant_committee_monitoring * p.common_plant_committee_penalty
 
 
 @njit(cache=True, inline="always")
@@ -117,8 +117,8 @@ def expected_penalty(level: int, month: int, horizon: float, p: Params) -> float
     penalty = 0.0
     if level < 1:
         penalty += per_year * p.penalty
-    if p.mandate_level > 0 and level < p.mandate_level and p.mandate_month - month <= horizon:
-        penalty += per_year * p.mandate_penalty * (1.0 - p.mandate_uncertainty)
+    if p.mandate_level > 0 and level < p.mandate_level and p.mandate_deadline_month - month <= horizon:
+        penalty += per_year * p.mandate_penalty * (1.0 - p.mandate_legal_uncertainty)
     return penalty
 
 
@@ -131,7 +131,7 @@ def exit_threat(f, level: int, month: int, p: Params) -> float:
     """
     if p.mandate_level <= 0 or level >= p.mandate_level or p.exit_month - month > f.horizon:
         return 0.0
-    return p.profit_margin * f.revenue * (1.0 - p.mandate_uncertainty)
+    return p.profit_margin * f.revenue * (1.0 - p.mandate_legal_uncertainty)
 
 
 @njit(cache=True, inline="always")
@@ -156,7 +156,7 @@ def annual_benefit(f, k: int, month: int, opts: Options, p: Params, water_cost: 
     gain = opts.buyer_credit[k] - buyer_credit(f, opts)
     buyer = 0.0
     if gain > 0.0:
-        buyer = p.buyer_engaged * p.buyer_pressure * f.export_share * f.revenue * gain
+        buyer = p.buyer_platform_engaged_share * p.buyer_platform_pressure * f.export_share * f.revenue * gain
     return savings + avoided + buyer
 
 

@@ -28,11 +28,11 @@ def financing(f, net: float, p: Params) -> tuple:
     rate = 1e300
     if f.bank:
         kind, rate = FIN_BANK, p.bank_rate
-    green = max(p.bank_rate - p.gf_rate_subsidy, 0.0)
-    if p.gf_enabled and f.scheme_known and (f.bank or f.guaranteed) and green < rate:
+    green = max(p.bank_rate - p.green_finance_rate_subsidy, 0.0)
+    if p.green_finance_enabled and f.scheme_known and (f.bank or f.guaranteed) and green < rate:
         kind, rate = FIN_SCHEME, green
-    if p.consortium and f.member:
-        pooled = green if p.gf_enabled else p.bank_rate
+    if p.green_finance_consortium and f.member:
+        pooled = green if p.green_finance_enabled else p.bank_rate
         if pooled < rate:
             kind, rate = FIN_CONSORTIUM, pooled
     if kind == FIN_NONE:

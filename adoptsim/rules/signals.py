@@ -45,7 +45,7 @@ def cluster_signals(firms, p: Params, water_cost: float = 0.0) -> Signals:
             local_share[loc] = local_a[loc] / local_n[loc]
     share_all = n_adopt / n if n > 0 else 0.0
     share_mem = n_mem_adopt / n_mem if n_mem > 0 else 0.0
-    reach = p.outreach_reach
+    reach = p.outreach_reach_per_month
     if p.outreach_by_association:
         # members first; what the association cannot absorb goes to the rest
         c_mem = min(1.0, reach / n_mem) if n_mem > 0 else 0.0

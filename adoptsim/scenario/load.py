@@ -70,8 +70,31 @@ def format_errors(err: ValidationError, origin: str, model: type[BaseModel] = Sc
     return "\n".join(lines)
 
 
-def scenario_from_dict(data: dict, origin: str = "<scenario>") -> Scenario:
-    """Validate a nested dict (as read from TOML) into a :class:`Scenario`."""
+def with_calibrated_defaults(data: dict) -> dict:
+    """``data`` with the shipped calibrated behaviour values for every behaviour key it leaves out.
+
+    The values come from :func:`adoptsim.calibrate.calibrated_behaviour` (package data;
+    ``ADOPTSIM_CALIBRATED`` names another file, or ``none`` for the schema defaults).
+    """
+    from ..calibrate.calibrated import calibrated_behaviour
+
+    values = calibrated_behaviour()
+    if not values:
+        return data
+    behaviour = data.get("behaviour", {})
+    if not isinstance(behaviour, dict):
+        return data  # not a table: validation reports it
+    return {**data, "behaviour": {**values, **behaviour}}
+
+
+def scenario_from_dict(data: dict, origin: str = "<scenario>", *, calibrated: bool = True) -> Scenario:
+    """Validate a nested dict (as read from TOML) into a :class:`Scenario`.
+
+    With ``calibrated`` (the default), behaviour keys the dict leaves out take the
+    shipped calibrated values (:func:`with_calibrated_defaults`), then the schema's.
+    """
+    if calibrated and isinstance(data, dict):
+        data = with_calibrated_defaults(data)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
@@ -117,6 +140,16 @@ def _check_collective(scenario: Scenario, profile, origin: str) -> None:
                             "table with moving and land costs")
     if lv.water.feedback and profile.water is None:
         raise ScenarioError(f"{origin}: levers.water.feedback: cluster {profile.name!r} has no [water] table")
+
+
+def default_scenario(**overrides: Any) -> Scenario:
+    """The built-in default scenario (Moradabad, ten years) with the calibrated behaviour, plus flat overrides.
+
+    ``Scenario()`` is the schema alone (every behaviour value its documented
+    default); this is what ``adoptsim run`` and ``AdoptionModel()`` run.
+    """
+    scenario = scenario_from_dict({}, origin="<default scenario>")
+    return with_overrides(scenario, origin="<default scenario>", **overrides) if overrides else scenario
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from ..calibrate.calibrated import calibrated_behaviour
+from pydantic import BaseModel, ConfigDict, Field
 
 INF = float("inf")
 
@@ -28,7 +26,13 @@ def F(default, lo=None, hi=None, *, unit: str = "", doc: str, source: str = "ass
 
 
 class Behaviour(_Strict):
-    """Behavioural parameters: the uncertain ones a calibration fits."""
+    """Behavioural parameters: the uncertain ones a calibration fits.
+
+    The defaults here are the schema's documented values. Scenarios built from
+    files or dicts (:func:`adoptsim.scenario.scenario_from_dict`,
+    :func:`adoptsim.scenario.default_scenario`) take the shipped calibrated
+    values for every key they leave out; ``Behaviour()`` itself never does.
+    """
 
     p_innovation: float = F(0.004, 0, 1, unit="1/month", doc="spontaneous awareness hazard (Bass innovation p)",
                             source="assumption, to be calibrated: above MODEL.md's durable-goods Bass prior "
@@ -58,19 +62,6 @@ class Behaviour(_Strict):
                                              "how much own money firms can put into an investment",
                          source="assumption, to be calibrated: no seed gives free cash; the Lahore audit "
                                 "(35 of 35 invested) bounds it from below")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _calibrated_defaults(cls, data):
-        """Keys a scenario leaves out take the calibrated value, then the schema default.
-
-        The calibrated values are the published point in ``calibration/calibrated.toml``
-        (``ADOPTSIM_CALIBRATED`` points elsewhere; ``none`` turns them off). Keys a
-        scenario sets always win.
-        """
-        if isinstance(data, dict):
-            return {**calibrated_behaviour(), **data}
-        return data
 
 
 class CapexSubsidy(_Strict):

@@ -44,9 +44,9 @@ def digests_of(frame) -> dict[str, str]:
 
 def run_all() -> dict[str, dict]:
     from adoptsim import load_scenario, run
-    from adoptsim.scenario import Scenario
+    from adoptsim.scenario import default_scenario
 
-    cases = {"default": Scenario()} | {p.stem: load_scenario(p) for p in scenario_files()}
+    cases = {"default": default_scenario()} | {p.stem: load_scenario(p) for p in scenario_files()}
     out = {}
     for name, scenario in cases.items():
         frame = run(scenario).frame
