@@ -31,54 +31,48 @@ import numpy as np
 Aggregation = Literal["stock", "flow", "cumulative"]
 
 
-class Cost(IntEnum):
-    """Public cost ledger entries: the column index of ``Series.public_cost``."""
-
-    SUBSIDY = 0             # capex subsidy paid on adoptions
-    TARIFF_REBATE = 1       # duty rebate paid on adoptions
-    RECOGNITION = 2         # rewards paid on adoptions
-    RATE_SUBSIDY = 3        # interest subsidy over the loan term, booked at adoption
-    GUARANTEE = 4           # expected guarantee losses, booked at adoption
-    OUTREACH = 5            # per contact
-    DEMONSTRATION = 6       # pilots, at month 0
-    INSPECTION = 7          # extra inspections, per month
-    VENDORS = 8             # added installation slots, per month
-    BUYER_PLATFORM = 9      # per month
-    SCHEME_PROMOTION = 10   # informing firms of the scheme, at month 1
-    PLANT_GRANT = 11        # common-plant grants
-    PLANT_LOAN = 12         # interest forgone on interest-free plant loans
-    PLEDGE_ORGANISING = 13  # organising pledges, per member per month
-    RELOCATION_SUPPORT = 14  # share of moving costs into the park
-    PARK_LAND = 15          # park land subsidy
-
-
 @dataclass(frozen=True)
 class LedgerEntry:
+    """One kind of public spending: its column ``public_cost_<name>``, words, lever, and when it is booked.
+
+    ``at``: ``adoption`` (paid on a firm's installation, booked on the firm's
+    ``paid`` vector), ``month`` (cluster-level, :class:`~adoptsim.state.ClusterCosts`),
+    ``body`` (by collective bodies) or ``exit`` (on firms that move).
+    """
+
     name: str
     label: str
     lever: str   # the scenario lever (``levers.<lever>``) that spends it
+    at: Literal["adoption", "month", "body", "exit"]
 
 
 PUBLIC_COSTS: tuple[LedgerEntry, ...] = (
-    LedgerEntry("subsidy", "capex subsidy", "capex_subsidy"),
-    LedgerEntry("tariff_rebate", "tariff rebate", "tariff_rebate"),
-    LedgerEntry("recognition", "recognition rewards", "recognition"),
-    LedgerEntry("rate_subsidy", "interest-rate subsidy", "green_finance"),
-    LedgerEntry("guarantee", "guarantee losses", "green_finance"),
-    LedgerEntry("outreach", "outreach contacts", "outreach"),
-    LedgerEntry("demonstration", "demonstration pilots", "demonstration"),
-    LedgerEntry("inspection", "extra inspections", "enforcement"),
-    LedgerEntry("vendors", "vendor capacity building", "vendors"),
-    LedgerEntry("buyer_platform", "buyer platform", "buyer_platform"),
-    LedgerEntry("scheme_promotion", "finance scheme promotion", "green_finance"),
-    LedgerEntry("plant_grant", "common-plant grant", "common_plant"),
-    LedgerEntry("plant_loan", "interest-free plant loan", "common_plant"),
-    LedgerEntry("pledge_organising", "pledge organising", "common_plant"),
-    LedgerEntry("relocation_support", "relocation support", "relocation"),
-    LedgerEntry("park_land", "park land subsidy", "relocation"),
+    LedgerEntry("subsidy", "capex subsidy", "capex_subsidy", "adoption"),
+    LedgerEntry("tariff_rebate", "tariff rebate", "tariff_rebate", "adoption"),
+    LedgerEntry("recognition", "recognition rewards", "recognition", "adoption"),
+    LedgerEntry("rate_subsidy", "interest-rate subsidy", "green_finance", "adoption"),  # over the loan term
+    LedgerEntry("guarantee", "guarantee losses", "green_finance", "adoption"),          # expected losses
+    LedgerEntry("outreach", "outreach contacts", "outreach", "month"),
+    LedgerEntry("demonstration", "demonstration pilots", "demonstration", "month"),
+    LedgerEntry("inspection", "extra inspections", "enforcement", "month"),
+    LedgerEntry("vendors", "vendor capacity building", "vendors", "month"),
+    LedgerEntry("buyer_platform", "buyer platform", "buyer_platform", "month"),
+    LedgerEntry("scheme_promotion", "finance scheme promotion", "green_finance", "month"),
+    LedgerEntry("plant_grant", "common-plant grant", "common_plant", "body"),
+    LedgerEntry("plant_loan", "interest-free plant loan", "common_plant", "body"),  # interest forgone
+    LedgerEntry("pledge_organising", "pledge organising", "common_plant", "body"),
+    LedgerEntry("relocation_support", "relocation support", "relocation", "exit"),
+    LedgerEntry("park_land", "park land subsidy", "relocation", "exit"),
 )
 PUBLIC: tuple[str, ...] = tuple(e.name for e in PUBLIC_COSTS)
-assert PUBLIC == tuple(c.name.lower() for c in Cost), "PUBLIC_COSTS and Cost must list the ledger in one order"
+
+#: Ledger entries by name in upper case, valued by their column of ``Series.public_cost``
+#: (``Cost.SUBSIDY == 0``); compiled code indexes with them.
+Cost = IntEnum("Cost", {e.name.upper(): i for i, e in enumerate(PUBLIC_COSTS)}, module=__name__)
+
+#: Entries paid on an adoption come first: a firm's ``paid`` vector holds them, in this order.
+PAID_AT_ADOPTION = sum(e.at == "adoption" for e in PUBLIC_COSTS)
+assert all(e.at == "adoption" for e in PUBLIC_COSTS[:PAID_AT_ADOPTION]), "adoption entries must come first"
 
 #: Firm status columns of ``Series.status`` (every initial firm is in exactly one each month).
 STATUS = ("compliant", "non_compliant", "relocated_park", "relocated_out", "closed")

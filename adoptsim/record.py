@@ -16,7 +16,7 @@ from __future__ import annotations
 from numba import njit
 
 from .rules.economics import level_of
-from .state import ACTIVE, PLANT_BUILT, ClusterCosts, Cost, Options, Params, Series
+from .state import ACTIVE, PAID_AT_ADOPTION, PLANT_BUILT, ClusterCosts, Cost, Options, Params, Series
 
 
 @njit(cache=True, inline="always")
@@ -61,11 +61,7 @@ def record_firms(month: int, firms, opts: Options, p: Params, out: Series) -> in
     acc_connected = out.connected[month]
     acc_compliant = out.compliant[month]
     acc_installs = out.installs[month]
-    acc_subsidy = out.public_cost[month, Cost.SUBSIDY]
-    acc_rebate = out.public_cost[month, Cost.TARIFF_REBATE]
-    acc_reward = out.public_cost[month, Cost.RECOGNITION]
-    acc_rate = out.public_cost[month, Cost.RATE_SUBSIDY]
-    acc_guarantee = out.public_cost[month, Cost.GUARANTEE]
+    acc_paid = out.public_cost[month, :PAID_AT_ADOPTION].copy()  # the ledger entries paid on adoptions
     acc_relocation = out.public_cost[month, Cost.RELOCATION_SUPPORT]
     acc_land = out.public_cost[month, Cost.PARK_LAND]
     acc_status_compliant = out.status[month, 0]
@@ -142,11 +138,8 @@ def record_firms(month: int, firms, opts: Options, p: Params, out: Series) -> in
             acc_status_short += 1
         if f.intent >= 0:
             acc_installs += 1
-            acc_subsidy += f.paid_subsidy
-            acc_rebate += f.paid_rebate
-            acc_reward += f.paid_reward
-            acc_rate += f.paid_rate
-            acc_guarantee += f.paid_guarantee
+            for c in range(PAID_AT_ADOPTION):
+                acc_paid[c] += f.paid[c]
             acc_private_investment += f.invested
     out.private_investment[month] = acc_private_investment
     out.chemicals[month] = acc_chemicals
@@ -171,11 +164,7 @@ def record_firms(month: int, firms, opts: Options, p: Params, out: Series) -> in
     out.connected[month] = acc_connected
     out.compliant[month] = acc_compliant
     out.installs[month] = acc_installs
-    out.public_cost[month, Cost.SUBSIDY] = acc_subsidy
-    out.public_cost[month, Cost.TARIFF_REBATE] = acc_rebate
-    out.public_cost[month, Cost.RECOGNITION] = acc_reward
-    out.public_cost[month, Cost.RATE_SUBSIDY] = acc_rate
-    out.public_cost[month, Cost.GUARANTEE] = acc_guarantee
+    out.public_cost[month, :PAID_AT_ADOPTION] = acc_paid
     out.public_cost[month, Cost.RELOCATION_SUPPORT] = acc_relocation
     out.public_cost[month, Cost.PARK_LAND] = acc_land
     out.status[month, 0] = acc_status_compliant

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 # The public cost ledger (columns of Series.public_cost) and the recorded arrays are declared in the outcome table.
-from .outcome_table import PUBLIC, SERIES, Cost, dim_sizes  # noqa: F401
+from .outcome_table import PAID_AT_ADOPTION, PUBLIC, SERIES, Cost, dim_sizes  # noqa: F401
 
 # Ways an adoption is financed.
 FIN_NONE, FIN_OWN, FIN_BANK, FIN_SCHEME, FIN_CONSORTIUM = -1, 0, 1, 2, 3
@@ -62,11 +62,8 @@ FIRM_FIELDS = (
     ("intent", np.int64, "option asked of a vendor this month, or -1"),
     ("priority", np.float64, "vendor queue key this month"),
     ("contacted", np.bool_, "reached by outreach this month"),
-    ("paid_subsidy", np.float64, "capex subsidy paid on this month's adoption"),
-    ("paid_rebate", np.float64, "tariff rebate paid"),
-    ("paid_reward", np.float64, "recognition reward paid"),
-    ("paid_rate", np.float64, "interest subsidy over the loan term (undiscounted)"),
-    ("paid_guarantee", np.float64, "expected guarantee loss booked"),
+    ("paid", (np.float64, (PAID_AT_ADOPTION,)), "public money booked on this month's adoption, by ledger entry "
+                                                "(index Cost.SUBSIDY, ...: the outcome table's 'adoption' entries)"),
     ("invested", np.float64, "net capex borne by the firm"),
     ("spent", np.float64, "private spending this month outside vendor installs (plant shares, moves)"),
     ("exit_choice", np.int64, "0 none, 1 asks for a park plot, 2 relocates out, 3 closes (this month)"),

@@ -11,7 +11,8 @@ import math
 from numba import njit
 
 from .. import rng
-from ..state import ACTIVE, EXIT_NONE, FIN_NONE, FIN_SCHEME, PLANT_BUILDING, PLANT_BUILT, PLANT_PLEDGING, Options, Params, Signals
+from ..state import (ACTIVE, EXIT_NONE, FIN_NONE, FIN_SCHEME, PLANT_BUILDING, PLANT_BUILT, PLANT_PLEDGING, Cost, Options,
+                     Params, Signals)
 from .collective import connect, consider_plant, exit_choice, operate
 from .economics import acceptance_probability, annual_benefit, capex, has, level_of, payback_months, public_support
 from .finance import financing, interest
@@ -144,13 +145,12 @@ def adopt(f, k: int, opts: Options, p: Params) -> None:
     f.cash -= net - loan
     f.adopted |= 1 << k
     f.operating |= 1 << k
-    f.paid_subsidy = subsidy
-    f.paid_rebate = rebate
-    f.paid_reward = reward
-    f.paid_rate = 0.0
-    f.paid_guarantee = 0.0
+    f.paid[:] = 0.0
+    f.paid[Cost.SUBSIDY] = subsidy
+    f.paid[Cost.TARIFF_REBATE] = rebate
+    f.paid[Cost.RECOGNITION] = reward
     if kind >= FIN_SCHEME and p.green_finance_enabled:
-        f.paid_rate = loan * (p.bank_rate - rate) * p.loan_term / 24.0
+        f.paid[Cost.RATE_SUBSIDY] = loan * (p.bank_rate - rate) * p.loan_term / 24.0
         if kind == FIN_SCHEME and not f.bank:
-            f.paid_guarantee = loan * p.green_finance_guarantee_loss
+            f.paid[Cost.GUARANTEE] = loan * p.green_finance_guarantee_loss
     f.invested = net
