@@ -17,7 +17,7 @@ from pathlib import Path
 from .fingerprint import source_digest
 
 
-JIT_SOURCES = ("rng.py", "state.py", "outcome_table.py", "record.py", "kernel.py", "rules/*.py")
+JIT_SOURCES = ("rng.py", "state.py", "outcome_table.py", "record.py", "kernel.py", "rules/*.py", "scenario/schema.py")
 
 
 def configure() -> None:

@@ -117,8 +117,10 @@ def plant_design(scenario: Scenario, profile: Profile):
 
 
 def derived_params(scenario: Scenario, profile: Profile, initial_use: float = 0.0) -> dict:
-    """The :class:`~adoptsim.state.Params` that are not one scenario value: profile values, combinations
-    and switches. Every other field of ``Params`` is the scenario value of the same flat key."""
+    """The :data:`~adoptsim.state.DERIVED_PARAMS`: profile values, combinations and switches.
+
+    Every other field of ``Params`` is the scenario value of the same flat key.
+    """
     lv, info = scenario.levers, profile.profile
     enf, man, cp = lv.enforcement, lv.mandate, lv.common_plant
     plant, park, water = plant_design(scenario, profile), profile.relocation, profile.water
@@ -127,7 +129,6 @@ def derived_params(scenario: Scenario, profile: Profile, initial_use: float = 0.
         n_localities=info.n_localities, bank_rate=info.bank_rate, loan_term=float(info.loan_term_months),
         inspection_rate=min(1.0, info.inspection_rate + enf.extra_inspection_rate),
         penalty=info.penalty if enf.penalty is None else enf.penalty,
-        mandate_level=int(man.level),
         outreach_by_association=lv.outreach.channel == "association",
         capacity=lv.vendors.capacity_per_month + lv.vendors.extra_capacity,
         inspect_operation=enf.inspection_mode == "operation",
@@ -162,13 +163,11 @@ def build_params(scenario: Scenario, profile: Profile, initial_use: float = 0.0)
     for name in Params._fields:
         if name in derived:
             values[name] = derived[name]
-        elif name in PARAMETERS:
+        else:
             node = scenario
             for part in PARAMETERS[name].path:
                 node = getattr(node, part)
             values[name] = node
-        else:
-            raise RuntimeError(f"Params.{name}: neither a scenario parameter nor in derived_params")
     return Params(**values)
 
 

@@ -136,100 +136,63 @@ class Options(NamedTuple):
     blocked: tuple           # bool: forbidden by the expansion rule
 
 
-class Params(NamedTuple):
-    """Every scalar the rules read, flattened from scenario and profile.
+#: The Params the rules read that are not one scenario value: derived from the profile or from several
+#: scenario values by :func:`adoptsim.population.derived_params` (name, meaning).
+DERIVED_PARAMS: tuple[tuple[str, str], ...] = (
+    ("n_localities", "neighbourhoods of the cluster (profile)"),
+    ("bank_rate", "1/yr bank interest rate (profile)"),
+    ("loan_term", "months of a loan (profile)"),
+    ("inspection_rate", "1/month: the profile's rate plus the enforcement lever's, capped at 1"),
+    ("penalty", "currency per detected violation: the lever's, else the profile's"),
+    ("outreach_by_association", "outreach contacts members first"),
+    ("capacity", "installations/month vendors can make, capacity building included"),
+    ("inspect_operation", "inspections check that treatment runs, not only that it is installed"),
+    ("cp_enabled", "a common plant is proposed to each association chapter (not an existing park plant)"),
+    ("cp_min_share", "share of member flow that must pledge for the plant to be viable (plant design)"),
+    ("cp_capex_fixed", "currency: plant capex, fixed part (plant design)"),
+    ("cp_capex_per_m3", "currency per m3/yr of design flow (plant design)"),
+    ("cp_opex_per_m3", "currency/yr per m3/yr treated (plant design)"),
+    ("cp_fee", "connection fee per firm (plant design)"),
+    ("cp_level", "compliance level the plant gives (plant design)"),
+    ("cp_removed", "share of the load the plant removes (plant design)"),
+    ("cp_recovered", "share of effluent returned for reuse (plant design)"),
+    ("cp_buyer_credit", "how far engaged buyers credit the plant (plant design)"),
+    ("cp_by_flow", "plant cost shared by flow (else equally per member)"),
+    ("cp_build_months", "months of construction (plant design)"),
+    ("inlet_max_load", "highest untreated load share a member may send to the plant (plant design)"),
+    ("exit_month", "from this month, firms short of the mandate close or relocate (NEVER if no exit rule)"),
+    ("profit_margin", "share of revenue a firm loses per year if it closes (profile)"),
+    ("park_slots", "plots in the park (relocation lever)"),
+    ("park_land_cost", "currency per plot (profile)"),
+    ("park_fee", "currency/yr park fee (profile)"),
+    ("move_cost_per_m3", "currency per m3/yr of water use to move (profile)"),
+    ("move_fixed", "currency: fixed cost of a move (profile)"),
+    ("consumption", "share of abstraction consumed, not discharged (profile)"),
+    ("recharge", "m3/yr recharge of the shared resource"),
+    ("storage_per_m", "m3 of drawdown per metre of added depth"),
+    ("cost_per_m", "currency per m3 per metre of added depth (profile)"),
+    ("cod_per_m3", "kg organic load (COD) per m3 of untreated effluent (profile)"),
+    ("chem_per_m3", "kg chemicals per m3 of untreated effluent (profile)"),
+)
 
-    A field named after a flat scenario key (``capex_subsidy_share``, see
-    :data:`adoptsim.scenario.space.PARAMETERS`) is that scenario value, copied by
-    :func:`adoptsim.population.build_params`; every other field is listed, with
-    how it is derived, in :func:`adoptsim.population.derived_params`.
-    """
 
-    seed: int
-    n_localities: int
-    months: int
-    # behaviour
-    p_innovation: float
-    q_imitation: float
-    q_association: float
-    locality_weight: float
-    learn_peer: float
-    learn_demo: float
-    attention: float
-    decision_noise: float
-    down_payment: float
-    # finance
-    bank_rate: float
-    loan_term: float
-    green_finance_enabled: bool
-    green_finance_rate_subsidy: float
-    green_finance_guarantee_loss: float
-    green_finance_consortium: bool
-    # costs and rebates
-    capex_subsidy_share: float
-    capex_subsidy_cap: float
-    tariff_rebate_share: float
-    recognition_reward: float
-    # pressure
-    inspection_rate: float
-    penalty: float
-    mandate_level: int
-    mandate_deadline_month: int
-    mandate_legal_uncertainty: float
-    mandate_penalty: float
-    buyer_platform_engaged_share: float
-    buyer_platform_pressure: float
-    # outreach and vendors
-    outreach_reach_per_month: float
-    outreach_by_association: bool
-    outreach_business_case: float
-    capacity: float
-    # installed vs operating
-    inspect_operation: bool   # inspections check that treatment runs, not only that it is installed
-    # collective bodies and common plants
-    cp_enabled: bool          # a common plant is proposed to each association chapter
-    common_plant_existing: bool         # the plant exists at month 0 and every member is connected (industrial park)
-    common_plant_proposal_month: int
-    common_plant_pledge_months: int
-    cp_min_share: float       # share of member flow that must pledge for the plant to be viable
-    cp_capex_fixed: float
-    cp_capex_per_m3: float    # per m3/yr of design flow
-    cp_opex_per_m3: float
-    cp_fee: float             # connection fee per firm
-    cp_level: int
-    cp_removed: float
-    cp_recovered: float
-    cp_buyer_credit: float
-    cp_by_flow: bool          # cost shared by flow (else equally per member)
-    cp_build_months: int
-    common_plant_grant_share: float           # share of capex paid by a public grant
-    common_plant_interest_free_share: float   # share of capex lent by the state without interest
-    common_plant_consortium_share: float      # share of capex a bank lends to the association (consortium loan)
-    common_plant_organising: bool       # the association organises pledges: every member weighs it every month
-    common_plant_organising_cost_per_member: float  # per member per month of the pledge window
-    free_riding: float        # share of the plant's value a member expects without pledging
-    common_plant_committee_monitoring: float     # monthly probability the committee samples a member's effluent
-    common_plant_committee_penalty: float
-    inlet_max_load: float     # highest untreated load share a member may send to the plant
-    # exit and relocation
-    exit_month: int           # from this month, firms short of the mandate close or relocate
-    profit_margin: float      # share of revenue a firm loses per year if it closes
-    park_slots: int
-    park_land_cost: float
-    relocation_land_subsidy: float
-    park_fee: float
-    move_cost_per_m3: float
-    move_fixed: float
-    relocation_support_share: float
-    relocation_out_of_cluster: bool
-    # shared water resource
-    water_feedback: bool
-    consumption: float        # share of abstraction consumed (not discharged)
-    recharge: float           # m3/yr
-    storage_per_m: float      # m3 of drawdown per metre of added depth
-    cost_per_m: float         # currency per m3 per metre of added depth
-    cod_per_m3: float         # kg organic load (COD) per m3 of untreated effluent
-    chem_per_m3: float        # kg chemicals per m3 of untreated effluent
+def _scenario_params() -> list[str]:
+    """Flat keys of the scenario parameters a compiled rule can read: numbers, switches, numeric choices."""
+    from .scenario.space import parameter_space
+
+    return [p.key for p in parameter_space().values()
+            if not p.optional and (p.kind in ("float", "int", "bool")
+                                   or (p.kind == "choice" and all(isinstance(c, int) for c in p.choices)))]
+
+
+Params = NamedTuple("Params", [(name, object) for name in _scenario_params()]
+                    + [(name, object) for name, _ in DERIVED_PARAMS])
+Params.__module__ = __name__
+Params.__doc__ = """Every scalar the rules read, flattened from scenario and profile.
+
+A field named after a flat scenario key (``capex_subsidy_share``, every numeric or switch parameter of
+:data:`adoptsim.scenario.space.PARAMETERS`) is that scenario value; the others are :data:`DERIVED_PARAMS`.
+Adding a scenario parameter to the schema adds it here: a rule reads it as ``p.<flat key>``."""
 
 
 class ClusterCosts(NamedTuple):

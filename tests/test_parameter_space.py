@@ -127,3 +127,16 @@ def test_every_ledger_entry_names_a_lever():
     levers = {p.group for p in PARAMETERS.values()}
     assert {e.lever for e in PUBLIC_COSTS} <= levers
     assert len({c.name for c in COLUMNS}) == len(COLUMNS)
+
+
+def test_params_are_the_numeric_parameters_plus_the_declared_derived_ones():
+    from adoptsim.population import build_params, derived_params
+    from adoptsim.state import DERIVED_PARAMS, Params
+
+    scenario = with_overrides(Scenario(cluster="kanpur"), capex_subsidy_share=0.25, mandate_level=2)
+    derived = derived_params(scenario, load_profile("kanpur"), 1e6)
+    assert list(derived) == [name for name, _ in DERIVED_PARAMS]
+    direct = [f for f in Params._fields if f not in derived]
+    assert all(PARAMETERS[f].kind in ("float", "int", "bool", "choice") for f in direct)
+    params = build_params(scenario, load_profile("kanpur"), 1e6)
+    assert (params.capex_subsidy_share, params.mandate_level) == (0.25, 2)  # a scenario value under its flat key
