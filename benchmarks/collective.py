@@ -18,7 +18,7 @@ import argparse
 import time
 
 from adoptsim import AdoptionModel
-from adoptsim.scenario import Scenario, with_overrides
+from adoptsim.scenario import default_scenario, with_overrides
 
 OFF = dict(cluster="kanpur", months=120, outreach_reach_per_month=200, outreach_business_case=0.5,
            green_finance_enabled=True, green_finance_guarantee=0.5, green_finance_consortium=True,
@@ -35,7 +35,7 @@ ON_STAY = {k: v for k, v in ON.items() if k not in ("mandate_exit_after_months",
 
 
 def kernel_seconds(levers: dict, n: int, repeat: int) -> float:
-    s = with_overrides(Scenario(), **levers, n_firms=n)
+    s = with_overrides(default_scenario(), **levers, n_firms=n)
     best = float("inf")
     for _ in range(repeat):
         model = AdoptionModel(s)
@@ -51,7 +51,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     for levers in (OFF, ON, ON_STAY):
-        AdoptionModel(with_overrides(Scenario(), **{**levers, "n_firms": 100, "months": 30})).run()  # compile
+        AdoptionModel(with_overrides(default_scenario(), **{**levers, "n_firms": 100, "months": 30})).run()  # compile
     months = OFF["months"]
     rates = {}
     print(f"{'layer':>6} {'firms':>7} {'months':>6} {'seconds':>9} {'firm-months/s':>15}")

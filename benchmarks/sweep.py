@@ -20,7 +20,7 @@ from pathlib import Path
 
 from adoptsim.kernel import simulate
 from adoptsim.population import build_world
-from adoptsim.scenario import Scenario, with_overrides
+from adoptsim.scenario import default_scenario, with_overrides
 from adoptsim.sweep import Sweep, Variant, run_sweep
 
 
@@ -34,7 +34,7 @@ def timed(fn, repeat: int = 5) -> float:
 
 
 def make_sweep(n_variants: int, replicates: int) -> Sweep:
-    base = with_overrides(Scenario(), cluster="moradabad", months=120, name="moradabad")
+    base = with_overrides(default_scenario(), cluster="moradabad", months=120, name="moradabad")
     variants = [Variant("s000", "baseline", {})] + [
         Variant(f"s{i:03d}", f"subsidy {i}", {"capex_subsidy_share": round(0.5 * i / n_variants, 4)})
         for i in range(1, n_variants)]
@@ -47,7 +47,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to time")
     args = ap.parse_args()
     n_var, reps = (100, 20) if args.full else (8, 5)
-    scenario = with_overrides(Scenario(), cluster="moradabad", months=120)
+    scenario = with_overrides(default_scenario(), cluster="moradabad", months=120)
     firm_months = scenario.n_firms or 5000
     firm_months *= scenario.months
 
