@@ -270,9 +270,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("chemical_load_t_per_year", "t/yr", "Chemical load discharged", "stock", lambda x: x.series.chemical_load),
     *(Column(f"public_cost_{e.name}", "currency", f"Public cost: {e.label}", "flow", _cost(c))
       for c, e in enumerate(PUBLIC_COSTS)),
-    Column("public_cost_total", "currency", "Public cost in the month", "flow",
+    Column("public_cost_total", "currency", "Public money spent in the month", "flow",
            lambda x: x.series.public_cost.sum(axis=1)),
-    Column("public_cost_cumulative", "currency", "Public cost to date", "cumulative",
+    Column("public_cost_cumulative", "currency", "Public money spent to date", "cumulative",
            lambda x: np.cumsum(x.series.public_cost.sum(axis=1))),
     Column("private_investment_cumulative", "currency", "Firms' investment to date", "cumulative",
            lambda x: np.cumsum(x.series.private_investment)),

@@ -24,18 +24,19 @@ BASELINE = "s000"
 MAX_PANELS = 12
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 FAN_COLOR = "tab:blue"
-LABELS = {
-    "share_adopted": "share of firms that adopted",
-    "share_aware": "share of firms aware of the options",
-    "water_saved_m3_per_year": "water saved (m³ per year)",
-    "public_cost_cumulative": "public money spent",
-    "adopters": "firms that adopted",
-}
+UNITS_SHOWN = {"m3/yr": "m³ per year", "m3": "m³", "t/yr": "t per year", "kW": "kW", "m3-eq/yr": "m³-eq per year"}
 
 
 def column_label(column: str) -> str:
-    """Plain-language name of an outcome column."""
-    return LABELS.get(column, column.replace("_", " "))
+    """Plain-language name of an outcome column, from the outcome table (with its unit where it helps)."""
+    from ..outcome_table import label, unit
+
+    try:
+        text, shown = label(column), UNITS_SHOWN.get(unit(column), "")
+    except KeyError:
+        return column.replace("_", " ")
+    text = text[0].lower() + text[1:]
+    return f"{text} ({shown})" if shown else text
 
 
 def fan_quantiles(frame: pd.DataFrame, column: str) -> pd.DataFrame:
