@@ -3,16 +3,57 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
+
+from .paths import default_out
+
+AGENTS_WARN_FIRMS = 200_000  # the per-agent engine is ~100x slower: warn above this many firms
+
+
+def _writable_folder(out: Path) -> None:
+    """Refuse an output path that is a file before any work is done."""
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "is a file, not a folder", str(out))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from .run import run, write_run
+    from .scenario import load_scenario
 
-    result = run(args.scenario, engine=args.engine)
-    out = Path(args.out) if args.out else Path("adoptsim-out") / result.scenario.name
-    paths = write_run(result, out, figure=not args.no_figure)
+    scenario = load_scenario(args.scenario) if args.scenario else None
+    if args.out:
+        _writable_folder(Path(args.out))
+    if args.engine == "agents":
+        from .profiles import load_profile
+
+        s = scenario
+        if s is None:
+            from .scenario import Scenario
+            s = Scenario()
+        n = s.n_firms or load_profile(s.cluster).profile.n_firms
+        if n > AGENTS_WARN_FIRMS:
+            print(f"adoptsim: warning: --engine agents with {n:,} firms steps each firm in Python and may take "
+                  "hours; the default numba engine gives identical results", file=sys.stderr)
+    result = run(scenario, engine=args.engine)
+    out = Path(args.out) if args.out else default_out(result.scenario.name)
+    _writable_folder(out)
+    # write into a temporary sibling folder, then move in: a full or read-only disk leaves no partial output
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        paths = write_run(result, tmp, figure=not args.no_figure)
+        if out.exists():
+            for p in paths:
+                os.replace(p, out / p.name)
+        else:
+            os.replace(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     print(result)
     print(f"\nwrote {len(paths)} files to {out}/: " + ", ".join(p.name for p in paths))
     return 0
@@ -22,7 +63,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from .sweep import load_sweep, run_sweep
 
     sweep = load_sweep(args.sweep)
-    out = Path(args.out) if args.out else Path("adoptsim-out") / sweep.name
+    out = Path(args.out) if args.out else default_out(sweep.name)
+    _writable_folder(out)
     n_runs = len(sweep.variants) * sweep.replicates
     where = f"Dask ({args.dask})" if args.dask else f"{args.workers} worker(s)"
     print(f"{sweep.name}: {len(sweep.variants)} scenarios x {sweep.replicates} replicates = {n_runs} runs, "
@@ -56,6 +98,35 @@ def _level(text: str) -> float:
     return value
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a port number, got {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port from 1 to 65535, got {text}")
+    return value
+
+
+def _dask(text: str) -> str:
+    from .sweep.executors import ExecutorError, check_address
+
+    try:
+        return check_address(text)
+    except ExecutorError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def _months(text: str) -> int:
     value = int(text)
     if value < 0:
@@ -67,7 +138,8 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     from .sensitivity import load_config, run_sensitivity
 
     config = load_config(args.config)
-    out = Path(args.out) if args.out else Path("adoptsim-out") / config.name
+    out = Path(args.out) if args.out else default_out(config.name)
+    _writable_folder(out)
     where = f"Dask ({args.dask})" if args.dask else f"{args.workers} worker(s)"
     print(f"{config.name}: {config.method}, {len(config.parameters)} parameters, {config.runs} runs, "
           f"on {where} -> {out}/")
@@ -90,13 +162,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:
-    from .dashboard import DashboardError, serve
+    from .dashboard import serve
 
-    try:
-        return serve(args.host, args.port)  # blocks; Ctrl-C stops it
-    except DashboardError as err:
-        print(f"adoptsim: error: {err}", file=sys.stderr)
-        return 2
+    return serve(args.host, args.port)  # blocks; Ctrl-C stops it; DashboardError is reported by main
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -110,7 +178,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_animate(args: argparse.Namespace) -> int:
     from .viz.animate import animate
 
-    print(f"wrote {animate(args.scenarios, args.out, fps=args.fps, months_per_frame=args.months_per_frame)}")
+    from .viz.animate import AnimateError
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".gif", ".mp4"):  # before running any scenario
+        raise AnimateError(f"{out}: the animation file must end in .gif or .mp4 (e.g. --out curve.gif)")
+    print(f"wrote {animate(args.scenarios, out, fps=args.fps, months_per_frame=args.months_per_frame)}")
     return 0
 
 
@@ -137,8 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="run a sweep of scenarios x replicates (resumable)")
     p.add_argument("sweep", help="sweep TOML file (see experiments/smoke-sweep.toml)")
     p.add_argument("--out", help="results directory (default: adoptsim-out/<sweep name>)")
-    p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
-    p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask scheduler: tcp://host:port, or 'local'")
+    p.add_argument("--workers", type=_positive, default=1, help="local worker processes (default 1)")
+    p.add_argument("--dask", metavar="ADDRESS", type=_dask, help="run on a Dask scheduler: tcp://host:port, or 'local'")
     p.add_argument("--overwrite", action="store_true",
                    help="replace results of a different sweep in --out instead of refusing")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -153,8 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sensitivity", help="global sensitivity analysis (Sobol or Morris, via SALib) over a sweep")
     p.add_argument("config", help="sensitivity TOML file (see experiments/sensitivity-moradabad.toml)")
     p.add_argument("--out", help="output folder (default: adoptsim-out/<name>)")
-    p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
-    p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask scheduler: tcp://host:port, or 'local'")
+    p.add_argument("--workers", type=_positive, default=1, help="local worker processes (default 1)")
+    p.add_argument("--dask", metavar="ADDRESS", type=_dask, help="run on a Dask scheduler: tcp://host:port, or 'local'")
     p.add_argument("--overwrite", action="store_true", help="replace results of a different design in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_sensitivity)
@@ -165,12 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--posterior", help="posterior.csv from adoptsim calibrate (default: the scenario defaults, i.e. the calibrated point)")
     p.add_argument("--targets", help="targets CSV with validation rows (e.g. calibration/data/targets.csv)")
     p.add_argument("--out", help="output folder (default: adoptsim-out/validate)")
-    p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
-    p.add_argument("--draws", type=int, default=5, help="posterior draws to check (default 5)")
+    p.add_argument("--workers", type=_positive, default=1, help="local worker processes (default 1)")
+    p.add_argument("--draws", type=_positive, default=5, help="posterior draws to check (default 5)")
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("dashboard", help="workshop mode: a local web page to play with a cluster's levers")
     p.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
     p.set_defaults(func=_cmd_dashboard)
     p = sub.add_parser("report", help="one self-contained HTML report plus 16:9 slide figures of a results folder")
     p.add_argument("dir", help="a sweep, sensitivity or calibration results directory")
@@ -181,31 +254,87 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("animate", help="animated adoption curves (GIF or MP4) of one or several scenarios")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files or shipped cluster names")
     p.add_argument("--out", required=True, help="FILE.gif or FILE.mp4")
-    p.add_argument("--fps", type=int, default=12)
-    p.add_argument("--months-per-frame", type=int, default=2)
+    p.add_argument("--fps", type=_positive, default=12, help="frames per second (default 12)")
+    p.add_argument("--months-per-frame", type=_positive, default=2, help="simulated months per frame (default 2)")
     p.set_defaults(func=_cmd_animate)
     p = sub.add_parser("profiles", help="list the shipped cluster profiles")
     p.set_defaults(func=_cmd_profiles)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+#: errno -> what to do about it, for messages about files and folders
+_OS_FIXES = {
+    errno.ENOSPC: "free some disk space or write to another disk; finished work is kept",
+    errno.EDQUOT: "free some disk space or write to another disk; finished work is kept",
+    errno.EACCES: "choose a folder you can write to, or fix its permissions",
+    errno.EPERM: "choose a folder you can write to, or fix its permissions",
+    errno.EROFS: "the disk is read-only: choose another --out folder",
+    errno.ENOTDIR: "give a folder path, not a file",
+    errno.EISDIR: "give a file path, not a folder",
+    errno.EEXIST: "remove it or choose another name",
+    errno.ENOENT: "check the path",
+    errno.ENAMETOOLONG: "use a shorter path",
+}
+
+
+def error_message(err: BaseException) -> str | None:
+    """The one-paragraph message for a known input or environment fault, or None for a bug.
+
+    Known faults: the package's error types (bad scenario, sweep, calibration, report, ... files), a folder
+    another run is writing, dead workers, non-finite outcomes, and operating-system errors (missing,
+    unreadable or unwritable files, a full disk). Their messages already name the file; this adds the fix
+    where the operating system gives only a code.
+    """
+    from .calibrate.errors import CalibrationError
+    from .dashboard import DashboardError
+    from .finite import NonFiniteError
+    from .lock import LockedError
+    from .report import ReportError
     from .scenario import ScenarioError
     from .sweep import SweepError
-    from .report import ReportError
+    from .sweep.executors import ExecutorError
     from .validate import ValidateError
-    from .calibrate.errors import CalibrationError
+    from .viz.animate import AnimateError
+
+    known = (ScenarioError, SweepError, ValidateError, ReportError, CalibrationError,
+             DashboardError, LockedError, ExecutorError, NonFiniteError, AnimateError)
+    if isinstance(err, known):
+        return str(err)
+    if isinstance(err, UnicodeDecodeError):
+        return f"a file is not UTF-8 text ({err.reason} at byte {err.start}); save it as UTF-8"
+    if isinstance(err, OSError):
+        where = err.filename if err.filename is not None else ""
+        what = err.strerror or str(err)
+        fix = _OS_FIXES.get(err.errno)
+        text = f"{where}: {what}" if where else what
+        return text + (f" ({fix})" if fix else "")
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; a known input or environment fault is one message on stderr and exit code 2.
+
+    Anything else is a bug and keeps its traceback, so that it is seen and reported.
+    """
+    import warnings
 
     args = build_parser().parse_args(argv)
+    show = warnings.showwarning
+    warnings.showwarning = lambda message, *_, **__: print(f"adoptsim: warning: {message}", file=sys.stderr)
     try:
         return args.func(args)
     except KeyboardInterrupt:
         print("\nadoptsim: interrupted; finished work is saved; run the same command again to resume",
               file=sys.stderr)
         return 130
-    except (ScenarioError, SweepError, ValidateError, ReportError, CalibrationError, FileNotFoundError) as err:
-        print(f"adoptsim: error: {err}", file=sys.stderr)
+    except Exception as err:
+        message = error_message(err)
+        if message is None:
+            raise
+        print(f"adoptsim: {message}", file=sys.stderr)
         return 2
+    finally:
+        warnings.showwarning = show
 
 
 if __name__ == "__main__":

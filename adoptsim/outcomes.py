@@ -143,8 +143,15 @@ def provenance(scenario: Scenario, profile: Profile) -> dict[str, str]:
 
 
 def write_frame(frame: pd.DataFrame, out_dir: Path, stem: str, meta: dict[str, str]) -> list[Path]:
-    """Write ``stem.parquet`` (with metadata) and ``stem.csv`` atomically."""
+    """Write ``stem.parquet`` (with metadata) and ``stem.csv`` atomically; a non-finite value is refused first."""
+    from .finite import check_finite
+
     out_dir = Path(out_dir)
+    try:
+        origin = f"scenario {json.loads(meta['scenario'])['name']}"
+    except (KeyError, TypeError, ValueError):
+        origin = str(out_dir / stem)
+    check_finite({c: frame[c].to_numpy() for c in frame.columns}, origin)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}),
                                            **{f"adoptsim.{k}".encode(): v.encode() for k, v in meta.items()}})
@@ -157,6 +164,10 @@ def write_frame(frame: pd.DataFrame, out_dir: Path, stem: str, meta: dict[str, s
 
 
 def write_json(data: dict, path: Path) -> Path:
+    """Write strict JSON atomically: NaN and infinities become ``null``."""
+    from .finite import json_safe
+
+    text = json.dumps(json_safe(data), indent=2, default=float, allow_nan=False) + "\n"
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=2, default=float) + "\n")
+        tmp.write_text(text, encoding="utf-8")
     return Path(path)

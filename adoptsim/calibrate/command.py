@@ -8,6 +8,18 @@ from __future__ import annotations
 import argparse
 
 
+def _positive(text: str) -> int:
+    from ..cli import _positive as positive
+
+    return positive(text)
+
+
+def _dask(text: str) -> str:
+    from ..cli import _dask as dask
+
+    return dask(text)
+
+
 def add_parser(sub) -> argparse.ArgumentParser:
     """Add the ``calibrate`` sub-command to an ``argparse`` sub-parsers object."""
     p = sub.add_parser("calibrate", help="Bayesian calibration (ABC-SMC) of behavioural parameters to targets",
@@ -18,8 +30,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--data", metavar="FILE",
                    help="your observed adoption CSV: cluster, month, adopters or share_adopted "
                         "[, n_firms, low, high] (see calibration/README.md)")
-    p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
-    p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask scheduler: tcp://host:port, or 'local'")
+    p.add_argument("--workers", type=_positive, default=1, help="local worker processes (default 1)")
+    p.add_argument("--dask", metavar="ADDRESS", type=_dask, help="run on a Dask scheduler: tcp://host:port, or 'local'")
     p.add_argument("--restart", action="store_true",
                    help="start a new run in the output folder's database instead of resuming the recorded one")
     p.add_argument("--no-publish", action="store_true",

@@ -30,8 +30,10 @@ which starts a new run (new id) in the same database.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import sqlite3
 import platform
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -39,6 +41,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..lock import folder_lock
+from ..outcomes import write_json
+from ..paths import default_out
 from .calibrated import format_calibrated, toml_float
 from .config import load_config
 from .errors import CalibrationError
@@ -112,18 +117,96 @@ def run_calibration(config_path: str | Path, out_dir: str | Path | None = None, 
     ``"local"``. ``resume``: continue the run recorded in ``out_dir`` (see the module docstring).
     ``publish``: also write the config's ``publish`` file (e.g. ``calibration/calibrated.toml``).
     """
-    from . import abcsmc, report
-
     if workers < 1:
         raise CalibrationError(f"workers: must be >= 1 (got {workers})")
     cfg = load_config(config_path)
-    problem = build_problem(cfg, data)
-    out = Path(out_dir) if out_dir is not None else Path("adoptsim-out") / cfg.name
-    out.mkdir(parents=True, exist_ok=True)
+    problem = _problem(cfg, data)
+    out = Path(out_dir) if out_dir is not None else default_out(cfg.name)
+    with folder_lock(out, "calibration folder"):
+        try:
+            return _calibrate(cfg, problem, out, workers, dask, resume, publish, progress)
+        except (sqlite3.DatabaseError, _sqlalchemy_errors()) as err:
+            raise CalibrationError(f"{out / 'calibration.db'}: the calibration database is damaged "
+                                   f"({str(err).splitlines()[0][:200]}); move it away (or use another --out) "
+                                   "and run again") from None
+
+
+def _sqlalchemy_errors() -> type[Exception]:
+    try:
+        from sqlalchemy.exc import DatabaseError
+    except ImportError:  # pragma: no cover - pyabc brings SQLAlchemy
+        return sqlite3.DatabaseError
+    return DatabaseError
+
+
+def _problem(cfg, data: str | Path | None) -> Problem:
+    """The inference problem; a user data file that cannot be read is a CalibrationError naming it."""
+    try:
+        return build_problem(cfg, data)
+    except UnicodeDecodeError as err:
+        raise CalibrationError(f"{data}: not UTF-8 text (byte {err.start}); save the data file as UTF-8 CSV") \
+            from None
+    except (csv.Error, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise CalibrationError(f"{data}: not a readable CSV file ({str(err).splitlines()[0][:200]}); see "
+                               "calibration/README.md for the columns") from None
+    except OSError as err:
+        if err.filename is None:
+            raise
+        raise CalibrationError(f"{err.filename}: cannot read ({err.strerror})") from None
+
+
+def _check_database(db: Path) -> None:
+    """Refuse a calibration database that is empty, not SQLite, truncated or not pyabc's, before pyabc opens it."""
+    if not db.exists():
+        return
+    fix = "move it away (or use another --out) and run again"
+    if not db.is_file():
+        raise CalibrationError(f"{db}: not a file; {fix}")
+    with db.open("rb") as fh:
+        head = fh.read(16)
+    if head != b"SQLite format 3\x00":
+        what = "is empty" if not head else "is not an SQLite database"
+        raise CalibrationError(f"{db}: {what}, so not a calibration database; {fix}")
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            ok = con.execute("PRAGMA quick_check").fetchone()[0]
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as err:
+        raise CalibrationError(f"{db}: damaged calibration database ({err}); {fix}") from None
+    if ok != "ok":
+        raise CalibrationError(f"{db}: damaged calibration database (integrity check: {ok[:200]}); {fix}")
+    if tables and "abc_smc" not in tables:
+        raise CalibrationError(f"{db}: an SQLite database but not a pyabc history (no abc_smc table); {fix}")
+
+
+def _read_state(path: Path, resume: bool) -> dict | None:
+    """``run.json``, or None if there is none (or, with resume=False, if it is unreadable)."""
+    if not path.exists():
+        return None
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(state, dict) or (resume and "run_id" in state and not isinstance(state["run_id"], int)):
+            raise ValueError("not a run record")
+        return state
+    except (OSError, ValueError) as err:
+        if not resume:
+            return None
+        raise CalibrationError(f"{path}: unreadable run record ({str(err)[:200]}); start a new run in this folder "
+                               "with --restart, or use another --out") from None
+
+
+def _calibrate(cfg, problem: Problem, out: Path, workers: int, dask: str | None, resume: bool, publish: bool,
+               progress: bool) -> Result:
+    from . import abcsmc, report
+
     db = out / "calibration.db"
     state_path = out / "run.json"
+    _check_database(db)
     fp = problem.fingerprint()
-    state = json.loads(state_path.read_text()) if state_path.exists() else None
+    state = _read_state(state_path, resume)
     run_id = None
     if state is not None and db.exists():
         if state.get("fingerprint") == fp and resume:
@@ -148,7 +231,7 @@ def run_calibration(config_path: str | Path, out_dir: str | Path | None = None, 
                 "scenario_runs": info.scenario_runs, "seconds": round(info.seconds, 3),
                 "evaluations_per_second": round(info.evaluations_per_second, 3), "stopped": info.stopped,
                 "host": platform.node(), "cpus": os.cpu_count()})
-        state_path.write_text(json.dumps(st, indent=2) + "\n")
+        write_json(st, state_path)
         return st
 
     meta = {"adoptsim_config": str(cfg.path), "fingerprint": fp}

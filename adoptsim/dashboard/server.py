@@ -76,6 +76,26 @@ def command(host: str = "127.0.0.1", port: int = 8765) -> list[str]:
             "--no-open", "--no-check-version", "--log-level", "warning"]
 
 
+def check_port(host: str, port: int) -> None:
+    """Refuse, before the address is printed, a port out of range or already in use on ``host``."""
+    import socket
+
+    if not 1 <= port <= 65535:
+        raise DashboardError(f"--port {port}: a port is a number from 1 to 65535 (default 8765)")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as err:
+        raise DashboardError(f"--host {host}: not an address of this machine ({err})") from None
+    family, _, _, _, addr = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does: TIME_WAIT is no conflict
+        try:
+            sock.bind(addr)
+        except OSError as err:
+            raise DashboardError(f"{host}:{port}: cannot serve there ({err.strerror or err}); another program "
+                                 "(perhaps another dashboard) uses it: stop it, or pass another --port") from None
+
+
 def serve(host: str = "127.0.0.1", port: int = 8765, *, check_assets: bool = True) -> int:
     """Run the dashboard server until Ctrl-C; returns its exit code.
 
@@ -96,6 +116,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, check_assets: bool = Tru
             raise DashboardError("Solara's page files are not installed locally, so the page would need the "
                                  "internet: " + ", ".join(missing[:3]) + (" ..." if len(missing) > 3 else "")
                                  + "; install them with: pip install solara-assets 'ipyvue<3' 'ipyvuetify<3'")
+    check_port(host, port)
     print(f"adoptsim dashboard: open http://{host}:{port}/ in a browser (Ctrl-C stops the server)", flush=True)
     try:
         return subprocess.run(command(host, port), env=server_env(), check=False).returncode

@@ -65,8 +65,9 @@ def format_errors(err: ValidationError, origin: str, model: type[BaseModel] = Sc
             lines.append(f"{origin}: {key}: unknown key" + (f" (known keys here: {known})" if known else ""))
             continue
         allowed = _allowed(_field_info(model, loc))
-        got = e.get("input")
-        lines.append(f"{origin}: {key}: {e['msg']} (got {got!r}" + (f"; {allowed})" if allowed else ")"))
+        got = repr(e.get("input"))
+        got = got if len(got) <= 80 else f"{got[:60]}... ({len(got)} characters)"
+        lines.append(f"{origin}: {key}: {e['msg']} (got {got}" + (f"; {allowed})" if allowed else ")"))
     return "\n".join(lines)
 
 
@@ -105,6 +106,10 @@ def scenario_from_dict(data: dict, origin: str = "<scenario>", *, calibrated: bo
         profile = load_profile(scenario.cluster)
     except FileNotFoundError as err:
         raise ScenarioError(f"{origin}: cluster: {err}") from None
+    except OSError as err:  # e.g. a name too long for a file name
+        name = scenario.cluster if len(scenario.cluster) <= 80 else f"{scenario.cluster[:60]}... ({len(scenario.cluster)} characters)"
+        raise ScenarioError(f"{origin}: cluster: {name!r} is neither a shipped cluster nor a readable profile file "
+                            f"({err.strerror or err})") from None
     except ValueError as err:
         raise ScenarioError(f"{origin}: cluster: {err}") from None
     demo = scenario.levers.demonstration.option
@@ -124,6 +129,9 @@ def _check_collective(scenario: Scenario, profile, origin: str) -> None:
     """The collective levers need the profile tables that give them numbers."""
     lv = scenario.levers
     cp = lv.common_plant
+    if cp.design and not (cp.enabled or cp.existing) and cp.design not in (profile.common_plants or {}):
+        raise ScenarioError(f"{origin}: levers.common_plant.design: {cp.design!r} is not a plant of cluster "
+                            f"{profile.name!r} (allowed: {', '.join(profile.common_plants or {}) or 'none'})")
     if cp.enabled or cp.existing:
         if not profile.common_plants:
             raise ScenarioError(f"{origin}: levers.common_plant: cluster {profile.name!r} has no [common_plants] table "

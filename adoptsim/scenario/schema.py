@@ -16,13 +16,27 @@ INF = float("inf")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True)
+    # allow_inf_nan=False: every float refuses NaN and infinities, except the few whose default inf means
+    # "unlimited" (F(..., unlimited=True)), which accept inf but still refuse NaN (it fails their ge bound).
+    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True, allow_inf_nan=False)
 
 
-def F(default, lo=None, hi=None, *, unit: str = "", doc: str, source: str = "assumption", gt=None, lt=None):
-    """A documented numeric field with bounds (ge/le unless gt/lt given)."""
+#: Guard bound of money fields (currency): above any cluster's yearly output, yet a cost this size booked every
+#: month for 5 million firms over 1,200 months (6e21) stays far from float overflow; refuses only absurd input.
+MONEY_MAX = 1e12
+#: Guard bound of count-per-month fields (firms, installations): 2,000 x the largest cluster allowed (5 million).
+COUNT_MAX = 1e10
+
+
+def F(default, lo=None, hi=None, *, unit: str = "", doc: str, source: str = "assumption", gt=None, lt=None,
+      unlimited: bool = False):
+    """A documented numeric field with bounds (ge/le unless gt/lt given).
+
+    Finite values only, unless ``unlimited``: then inf (the default, "no limit") is accepted too; NaN never.
+    """
     extra = {"unit": unit, "source": source}
-    return Field(default, ge=lo, le=hi, gt=gt, lt=lt, description=doc, json_schema_extra=extra)
+    return Field(default, ge=lo, le=hi, gt=gt, lt=lt, description=doc, json_schema_extra=extra,
+                 allow_inf_nan=True if unlimited else None)
 
 
 class Behaviour(_Strict):
@@ -66,7 +80,8 @@ class Behaviour(_Strict):
 
 class CapexSubsidy(_Strict):
     share: float = F(0.0, 0, 1, doc="share of capex paid by a public cleaner-production fund")
-    cap: float = F(INF, 0, None, unit="currency/firm", doc="maximum subsidy per adoption")
+    cap: float = F(INF, 0, None, unit="currency/firm", unlimited=True,
+                   doc="maximum subsidy per adoption (inf = no cap)")
 
 
 class GreenFinance(_Strict):
@@ -77,7 +92,7 @@ class GreenFinance(_Strict):
     consortium: bool = Field(False, description="association members can borrow through a consortium loan")
     scheme_awareness: float = F(1.0, 0, 1, doc="share of firms that know the scheme exists",
                                 source="case-study, INDIA: schemes 'under-utilised ... lack of awareness'")
-    promotion_cost: float = F(0.0, 0, None, unit="currency/firm", doc="cost of informing one firm about the scheme")
+    promotion_cost: float = F(0.0, 0, MONEY_MAX, unit="currency/firm", doc="cost of informing one firm about the scheme")
 
 
 class TariffRebate(_Strict):
@@ -92,29 +107,29 @@ class ExpansionRule(_Strict):
 
 class Demonstration(_Strict):
     pilots: int = Field(0, ge=0, le=10_000, description="demonstration sites installed at month 0")
-    option: str = Field("", description="option the pilots install (default: the first option)")
+    option: str = Field("", max_length=200, description="option the pilots install (default: the first option)")
     placement: Literal["association", "random"] = Field("association", description="where pilots are placed")
-    cost_per_pilot: float = F(0.0, 0, None, unit="currency", doc="public cost of one pilot")
+    cost_per_pilot: float = F(0.0, 0, MONEY_MAX, unit="currency", doc="public cost of one pilot")
 
 
 class Outreach(_Strict):
-    reach_per_month: float = F(0.0, 0, None, unit="firms/month", doc="firms contacted per month by training and booklets")
+    reach_per_month: float = F(0.0, 0, COUNT_MAX, unit="firms/month", doc="firms contacted per month by training and booklets")
     channel: Literal["association", "direct"] = Field("association", description="association: members first")
     business_case: float = F(0.0, 0, 10, unit="1/contact", doc="belief learning from one contact with a costed business case (0 = awareness only)")
-    cost_per_contact: float = F(0.0, 0, None, unit="currency", doc="public cost of one contact")
+    cost_per_contact: float = F(0.0, 0, MONEY_MAX, unit="currency", doc="public cost of one contact")
 
 
 class BuyerPlatform(_Strict):
     engaged_share: float = F(0.0, 0, 1, doc="share of export buyers engaged in the platform",
                              source="case-study, INDIA: Kanpur/Unnao buyer platform")
     pressure: float = F(0.0, 0, 1, unit="1/yr", doc="share of exported revenue at risk per year without the buyer-credited option")
-    cost_per_month: float = F(0.0, 0, None, unit="currency/month", doc="public cost of running the platform")
+    cost_per_month: float = F(0.0, 0, MONEY_MAX, unit="currency/month", doc="public cost of running the platform")
 
 
 class Enforcement(_Strict):
     extra_inspection_rate: float = F(0.0, 0, 1, unit="1/month", doc="inspections added to the profile's baseline")
-    penalty: float | None = Field(None, ge=0, description="penalty per detected violation (default: profile's)")
-    cost_per_inspection: float = F(0.0, 0, None, unit="currency", doc="public cost of one extra inspection")
+    penalty: float | None = Field(None, ge=0, le=MONEY_MAX, description="penalty per detected violation (default: profile's)")
+    cost_per_inspection: float = F(0.0, 0, MONEY_MAX, unit="currency", doc="public cost of one extra inspection")
     inspection_mode: Literal["operation", "presence"] = Field(
         "operation", description="what inspections check: that treatment runs, or only that it is installed",
         json_schema_extra={"source": "MODEL.md Behavioural evidence: Kanpur PCB survey 2014, treatment installed but failing"})
@@ -125,7 +140,7 @@ class Mandate(_Strict):
     deadline_month: int = Field(24, ge=0, le=1200, description="month the mandate takes effect")
     legal_uncertainty: float = F(0.0, 0, 1, doc="probability firms put on the mandate being struck down; discounts its expected penalty",
                                  source="case-study, What didn't go so well > Legal and regulatory challenges (Kanpur ZLD)")
-    penalty: float = F(0.0, 0, None, unit="currency", doc="penalty per inspection that finds a firm short of the mandate")
+    penalty: float = F(0.0, 0, MONEY_MAX, unit="currency", doc="penalty per inspection that finds a firm short of the mandate")
     exit_after_months: int = Field(-1, ge=-1, le=1200, description="months after the deadline from which firms still "
                                    "short of the mandate close or relocate (-1: never; they stay, non-compliant)",
                                    json_schema_extra={"source": "case-study, What didn't go so well > Legal and regulatory "
@@ -133,14 +148,15 @@ class Mandate(_Strict):
 
 
 class Vendors(_Strict):
-    capacity_per_month: float = F(INF, 0, None, unit="installations/month", doc="installations vendors can make per month",
+    capacity_per_month: float = F(INF, 0, None, unit="installations/month", unlimited=True,
+                                  doc="installations vendors can make per month (inf = no limit)",
                                   source="case-study, Key lessons: suppliers need 'sufficient capacity to meet demand'")
-    extra_capacity: float = F(0.0, 0, None, unit="installations/month", doc="capacity added by vendor capacity building")
-    cost_per_extra_installation: float = F(0.0, 0, None, unit="currency", doc="public cost per month of each added installation slot")
+    extra_capacity: float = F(0.0, 0, COUNT_MAX, unit="installations/month", doc="capacity added by vendor capacity building")
+    cost_per_extra_installation: float = F(0.0, 0, MONEY_MAX, unit="currency", doc="public cost per month of each added installation slot")
 
 
 class Recognition(_Strict):
-    reward: float = F(0.0, 0, None, unit="currency/adopter", doc="one-off reward or grading prize per adoption",
+    reward: float = F(0.0, 0, MONEY_MAX, unit="currency/adopter", doc="one-off reward or grading prize per adoption",
                       source="sindh, 4.4.2: 'a grading system and reward for those who achieve CP'")
 
 
@@ -150,7 +166,7 @@ class CommonPlant(_Strict):
     enabled: bool = Field(False, description="a common plant is proposed to each association chapter")
     existing: bool = Field(False, description="the plant exists at month 0 and every member is connected (industrial park)",
                            json_schema_extra={"source": "case-study, CHINA: 'Each IP has its own wastewater treatment plant'"})
-    design: str = Field("", description="design from the profile's [common_plants] (default: the first)")
+    design: str = Field("", max_length=200, description="design from the profile's [common_plants] (default: the first)")
     proposal_month: int = Field(1, ge=1, le=1200, description="month the plant is proposed")
     pledge_months: int = Field(24, ge=1, le=1200, description="months members have to pledge before the proposal lapses")
     cost_sharing: Literal["flow", "equal"] = Field("flow", description="members share the cost by water use or equally")
@@ -160,9 +176,9 @@ class CommonPlant(_Strict):
                                 source="case-study, CHINA: the IP Committee 'has greater credibility than individual SMEs' with lenders")
     organising: bool = Field(False, description="the association organises pledges: every member weighs pledging every month",
                              json_schema_extra={"source": "case-study, Key lessons: working through associations"})
-    organising_cost_per_member: float = F(0.0, 0, None, unit="currency/member/month", doc="public cost of organising pledges")
+    organising_cost_per_member: float = F(0.0, 0, MONEY_MAX, unit="currency/member/month", doc="public cost of organising pledges")
     committee_monitoring: float = F(0.0, 0, 1, unit="1/month", doc="probability the committee samples a member's effluent in a month")
-    committee_penalty: float = F(0.0, 0, None, unit="currency", doc="committee penalty per sample over the inlet standard",
+    committee_penalty: float = F(0.0, 0, MONEY_MAX, unit="currency", doc="committee penalty per sample over the inlet standard",
                                  source="case-study, CHINA: failing facilities 'are subject to penalties fixed by the Administration Committee'")
 
 
@@ -200,9 +216,11 @@ class Levers(_Strict):
 class Scenario(_Strict):
     """One simulation: a cluster, a horizon, a seed, behaviour and levers."""
 
-    name: str = Field("default", description="short name used in outputs")
-    description: str = Field("", description="one or two sentences for people")
-    cluster: str = Field("moradabad", description="a shipped profile name or a path to a profile TOML")
+    name: str = Field("default", max_length=200, description="short name used in outputs (folder names keep "
+                      "only [A-Za-z0-9._-], at most 80 characters: adoptsim.paths.safe_name)")
+    description: str = Field("", max_length=10_000, description="one or two sentences for people")
+    cluster: str = Field("moradabad", min_length=1, max_length=4096,
+                         description="a shipped profile name or a path to a profile TOML")
     months: int = Field(120, ge=1, le=1200, description="simulated months")
     seed: int = Field(20170301, ge=0, lt=2**63, description="seed of all counter-based draws")
     n_firms: int | None = Field(None, ge=1, le=5_000_000, description="firms simulated (default: the profile's)")

@@ -2,13 +2,33 @@
 
 Each executor maps a function over tasks and yields ``(task_index, result)``
 as results arrive, in whatever order they finish.
+
+Local workers die with their parent: a killed ``adoptsim sweep`` leaves no
+worker behind to burn CPU (on Linux the kernel sends each worker SIGKILL
+when the parent dies, ``PR_SET_PDEATHSIG``; everywhere a daemon thread in
+each worker also exits it once its parent is gone). Multiprocessing's
+resource tracker exits by itself once the parent and the workers are gone.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import re
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+DASK_CONNECT_TIMEOUT = 5  # seconds to reach a scheduler before giving up with a clear error
+_ADDRESS = re.compile(r"^(tcp|tls|ucx|inproc|ws|wss)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::([^/]*))?/?$")
+
+
+class ExecutorError(RuntimeError):
+    """Workers could not be reached or died; the message says what to do."""
 
 
 def in_process(fn: Callable, tasks: list) -> Iterator[tuple[int, object]]:
@@ -16,10 +36,33 @@ def in_process(fn: Callable, tasks: list) -> Iterator[tuple[int, object]]:
         yield i, fn(task)
 
 
+def _die_with_parent(parent: int) -> None:
+    """Pool initializer: end this worker when process ``parent`` is gone."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="adoptsim-parent-watch", daemon=True).start()
+
+
 def local_processes(fn: Callable, tasks: list, workers: int) -> Iterator[tuple[int, object]]:
     """A pool of ``workers`` fresh (spawned) processes; at most 2 tasks queued per worker."""
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         pending = {}
         queue = iter(enumerate(tasks))
         try:
@@ -31,7 +74,13 @@ def local_processes(fn: Callable, tasks: list, workers: int) -> Iterator[tuple[i
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
                     i = pending.pop(fut)
-                    yield i, fut.result()
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool:
+                        raise ExecutorError("a worker process died (killed, or out of memory) before finishing "
+                                            "its unit; finished units are saved: run the same command again to "
+                                            "resume") from None
+                    yield i, result
                     nxt = next(queue, None)
                     if nxt is not None:
                         pending[pool.submit(fn, nxt[1])] = nxt[0]
@@ -40,24 +89,54 @@ def local_processes(fn: Callable, tasks: list, workers: int) -> Iterator[tuple[i
                 fut.cancel()
 
 
-def dask_cluster(fn: Callable, tasks: list, address: str, workers: int) -> Iterator[tuple[int, object]]:
-    """An existing Dask distributed scheduler (``tcp://host:port``) or ``local`` to start one."""
-    try:
-        from distributed import Client, LocalCluster, as_completed
-    except ImportError as err:  # optional dependency
-        raise RuntimeError("Dask support needs the 'dask' extra: pip install 'adoptsim[dask]'") from err
-    cluster = None
+def check_address(address: str) -> str:
+    """``address`` if it is ``local`` or ``scheme://host[:port]`` with a port 1-65535, else ExecutorError."""
     if address == "local":
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        client = Client(cluster)
-    else:
-        client = Client(address)
+        return address
+    m = _ADDRESS.match(address)
+    if not m:
+        raise ExecutorError(f"--dask {address!r}: not a scheduler address (give 'local', or tcp://host:port, "
+                            "e.g. tcp://10.0.0.5:8786)")
+    port = m.group(3)
+    if port is not None and not (port.isdigit() and 1 <= int(port) <= 65535):
+        raise ExecutorError(f"--dask {address!r}: port {port!r} is not a number from 1 to 65535")
+    return address
+
+
+def dask_connect(address: str, workers: int):
+    """``(client, cluster)``: a client of the scheduler at ``address`` (or of a new local cluster)."""
+    check_address(address)
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:  # optional dependency
+        raise ExecutorError("Dask support needs the 'dask' extra: pip install 'adoptsim[dask]'") from None
+    if address == "local":
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        return Client(cluster), cluster
+    try:
+        return Client(address, timeout=DASK_CONNECT_TIMEOUT), None
+    except (OSError, TimeoutError) as err:
+        raise ExecutorError(f"--dask {address}: no Dask scheduler answered within {DASK_CONNECT_TIMEOUT} s "
+                            f"({type(err).__name__}); start one (dask scheduler) or check the address") from None
+
+
+def dask_cluster(fn: Callable, tasks: list, address: str, workers: int,
+                 connection=None) -> Iterator[tuple[int, object]]:
+    """An existing Dask distributed scheduler (``tcp://host:port``) or ``local`` to start one.
+
+    ``connection``: a ``(client, cluster)`` pair from :func:`dask_connect`, which the caller closes (if None, one
+    is made here and closed at the end).
+    """
+    from distributed import as_completed
+
+    owned = connection is None
+    client, cluster = dask_connect(address, workers) if owned else connection
     try:
         futures = {client.submit(fn, task, pure=False): i for i, task in enumerate(tasks)}
         for fut in as_completed(futures):
             yield futures[fut], fut.result()
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        if owned:
+            client.close()
+            if cluster is not None:
+                cluster.close()

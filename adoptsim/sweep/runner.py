@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .executors import dask_cluster, in_process, local_processes
+from ..lock import folder_lock
+from .executors import dask_cluster, dask_connect, in_process, local_processes
 from .spec import Sweep
 from .store import Unit, plan_units, prepare, write_unit
 from .work import run_unit
@@ -49,11 +51,30 @@ def run_sweep(sweep: Sweep, out_dir: str | Path, *, workers: int = 1, dask: str 
     out_dir = Path(out_dir)
     t0 = time.perf_counter()
     units = plan_units(sweep)
-    done, bad = prepare(out_dir, sweep, units, overwrite=overwrite)
+    connection = dask_connect(dask, max(workers, 1)) if dask else None  # before any folder exists
+    created = not out_dir.exists()
+    try:
+        with folder_lock(out_dir, "sweep results folder"):
+            try:
+                done, bad = prepare(out_dir, sweep, units, overwrite=overwrite)
+            except BaseException:
+                if created:  # refused before anything was written: leave no folder behind
+                    shutil.rmtree(out_dir, ignore_errors=True)
+                raise
+            return _execute(sweep, out_dir, units, done, bad, workers, dask, connection, progress, work, t0)
+    finally:
+        if connection is not None:
+            connection[0].close()
+            if connection[1] is not None:
+                connection[1].close()
+
+
+def _execute(sweep: Sweep, out_dir: Path, units: list[Unit], done: set[str], bad: dict[str, str], workers: int,
+             dask: str | None, connection, progress: bool, work: Callable, t0: float) -> SweepReport:
     todo = [u for u in units if u.key not in done]
     tasks = tasks_for(sweep, todo)
     if dask:
-        results = dask_cluster(work, tasks, dask, max(workers, 1))
+        results = dask_cluster(work, tasks, dask, max(workers, 1), connection=connection)
     elif workers > 1 and len(tasks) > 1:
         results = local_processes(work, tasks, workers)
     else:
@@ -68,7 +89,7 @@ def run_sweep(sweep: Sweep, out_dir: str | Path, *, workers: int = 1, dask: str 
     runs = 0
     try:
         for i, frame in results:
-            write_unit(out_dir, todo[i], frame)
+            write_unit(out_dir, todo[i], frame, origin=f"sweep {sweep.name}: {todo[i].variant} ({todo[i].key})")
             runs += len(todo[i].replicates)
             if bar is not None:
                 bar.update(len(todo[i].replicates))

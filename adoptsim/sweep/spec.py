@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +30,8 @@ class SweepError(ValueError):
 class SweepHeader(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    name: str = ""
-    base: str = Field(description="scenario file, relative to the sweep file, or a shipped cluster name")
+    name: str = Field("", max_length=200, description="folder names keep only [A-Za-z0-9._-] (adoptsim.paths)")
+    base: str = Field(max_length=4096, description="scenario file, relative to the sweep file, or a shipped cluster name")
     replicates: int = Field(10, ge=1, le=10_000)
     seed: int = Field(0, ge=0, lt=2**63)
     n_firms: int | None = Field(None, ge=1, le=5_000_000)
@@ -120,9 +121,16 @@ def _label(overrides: dict[str, Any]) -> str:
     return ", ".join(f"{k}={fmt(v)}" for k, v in overrides.items()) or "baseline"
 
 
+MAX_VARIANTS = 100_000  # a factorial design beyond this is refused before any variant is validated
+
+
 def _check_keys(keys, origin: str, where: str) -> None:
     known = flat_keys()
     for key in keys:
+        if key == "seed":
+            raise SweepError(f"{origin}: [{where}] seed: a sweep sets each run's seed from [sweep] seed and the "
+                             "replicate (common random numbers), so a seed override would be ignored; vary "
+                             "[sweep] seed or replicates instead")
         if key not in known:
             close = [k for k in known if key.split("_")[0] in k][:6]
             raise SweepError(f"{origin}: [{where}] {key}: unknown parameter"
@@ -137,12 +145,19 @@ def _design_points(spec: SweepFile, origin: str) -> list[dict[str, Any]]:
         for key, values in spec.factors.items():
             if not values:
                 raise SweepError(f"{origin}: [factors] {key}: empty list")
+        combos = math.prod(len(v) for v in spec.factors.values())
+        if combos > MAX_VARIANTS:
+            raise SweepError(f"{origin}: [factors]: {' x '.join(str(len(v)) for v in spec.factors.values())} = "
+                             f"{combos:,} combinations (allowed: at most {MAX_VARIANTS:,}); use fewer levels, or "
+                             "design = \"lhs\" / \"sobol\" with [ranges] and samples")
         names = list(spec.factors)
         return [dict(zip(names, combo)) for combo in itertools.product(*spec.factors.values())] if names else []
     if head.design in ("lhs", "sobol"):
         if not spec.ranges:
             raise SweepError(f"{origin}: [ranges]: design {head.design!r} needs [low, high] ranges")
         for key, bounds in spec.ranges.items():
+            if len(bounds) == 2 and not all(math.isfinite(b) for b in bounds):
+                raise SweepError(f"{origin}: [ranges] {key}: bounds must be finite numbers, got {bounds}")
             if len(bounds) != 2 or not bounds[0] < bounds[1]:
                 raise SweepError(f"{origin}: [ranges] {key}: need [low, high] with low < high, got {bounds}")
         d = len(spec.ranges)

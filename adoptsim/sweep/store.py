@@ -21,7 +21,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..finite import check_finite
 from ..fingerprint import file_digest
+from ..lock import LOCK
 from ..outcomes import atomic_path, write_json
 from .spec import Sweep, SweepError
 
@@ -90,7 +92,7 @@ def prepare(out_dir: Path, sweep: Sweep, units: list[Unit], *,
                     f"this one is {sweep.digest()}). Use another --out directory, or --overwrite to replace them.")
             shutil.rmtree(out_dir / RUNS, ignore_errors=True)
             manifest_path.unlink()
-    elif out_dir.exists() and any(out_dir.iterdir()) and not overwrite:
+    elif out_dir.exists() and any(p.name != LOCK for p in out_dir.iterdir()) and not overwrite:
         raise SweepError(f"{out_dir}: exists and is not a sweep results directory (no {MANIFEST}); "
                          "choose an empty or new --out directory")
     (out_dir / RUNS).mkdir(parents=True, exist_ok=True)
@@ -161,10 +163,14 @@ def finished_units(out_dir: Path) -> set[str]:
     return verify_units(out_dir, read_manifest(out_dir)["units"])[0]
 
 
-def write_unit(out_dir: Path, unit: Unit, table: pa.Table | pd.DataFrame) -> Path:
-    """Write one finished unit atomically (temporary name, then rename), then its verification record."""
+def write_unit(out_dir: Path, unit: Unit, table: pa.Table | pd.DataFrame, origin: str = "") -> Path:
+    """Write one finished unit atomically (temporary name, then rename), then its verification record.
+
+    A unit holding NaN or an infinity is refused (:class:`~adoptsim.finite.NonFiniteError`), nothing written.
+    """
     if isinstance(table, pd.DataFrame):
         table = pa.Table.from_pandas(table, preserve_index=False)
+    check_finite(table, origin or f"unit {unit.key}")
     target, record = unit_paths(out_dir, unit.key)
     with atomic_path(target) as tmp:
         pq.write_table(table, tmp)

@@ -29,6 +29,10 @@ SIZE = (12.8, 7.2)  # inches: 16:9
 COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive")
 
 
+class AnimateError(ValueError):
+    """Arguments the animation cannot use; the message says what is allowed."""
+
+
 def resolve(ref: str | Path | Scenario) -> Scenario:
     """A scenario object, a scenario TOML file, or a shipped cluster name (its no-intervention baseline)."""
     if isinstance(ref, Scenario):
@@ -66,9 +70,9 @@ def adoption_animation(scenarios: Sequence[Scenario], *, months_per_frame: int =
                        engine: str = "numba", dpi: int = 100) -> animation.FuncAnimation:
     """The animation object (draw it with any Matplotlib writer); see :func:`animate`."""
     if not scenarios:
-        raise ValueError("animate: give at least one scenario")
+        raise AnimateError("animate: give at least one scenario")
     if months_per_frame < 1:
-        raise ValueError(f"animate: months_per_frame must be >= 1, got {months_per_frame}")
+        raise AnimateError(f"animate: months_per_frame must be >= 1, got {months_per_frame}")
     curves = _curves(scenarios, engine)
     horizon = max(s.months for s in scenarios)
     from ..profiles import load_profile
@@ -164,9 +168,15 @@ def animate(scenarios: Sequence[str | Path | Scenario], out: str | Path, *, fps:
     out = Path(out)
     fmt = out.suffix.lower()
     if fmt not in (".gif", ".mp4"):
-        raise ValueError(f"animate: {out}: the file must end in .gif or .mp4")
+        raise AnimateError(f"{out}: the animation file must end in .gif or .mp4 (e.g. --out curve.gif)")
+    if not 1 <= fps <= 120:
+        raise AnimateError(f"animate: fps must be from 1 to 120, got {fps}")
+    if months_per_frame < 1:
+        raise AnimateError(f"animate: months_per_frame must be >= 1, got {months_per_frame}")
+    if out.is_dir():
+        raise AnimateError(f"{out}: is a folder; give a file name ending in .gif or .mp4")
     if fmt == ".mp4" and not animation.writers.is_available("ffmpeg"):
-        raise ValueError("animate: writing .mp4 needs ffmpeg on the PATH (e.g. apt-get install ffmpeg); "
+        raise AnimateError("animate: writing .mp4 needs ffmpeg on the PATH (e.g. apt-get install ffmpeg); "
                          "or write a .gif")
     resolved = [resolve(s) for s in scenarios]
     anim = adoption_animation(resolved, months_per_frame=months_per_frame,
@@ -183,4 +193,4 @@ def animate(scenarios: Sequence[str | Path | Scenario], out: str | Path, *, fps:
     return out
 
 
-__all__ = ["adoption_animation", "animate", "resolve"]
+__all__ = ["AnimateError", "adoption_animation", "animate", "resolve"]
