@@ -196,10 +196,12 @@ def test_heldout_rows_are_compared_only_where_they_are_model_outcomes(tmp_path):
 
 
 def test_without_a_role_column_engagement_counts_are_inputs():
+    from adoptsim.validate.heldout import _INPUT
+
     outcomes = {"share_adopted", "reached", "adopters"}
     assert v.classify_target("share_adopted", "", outcomes)[0] == "compare"
     assert v.classify_target("reached", "", outcomes)[0] == "skip"
-    assert v.classify_target("tanneries_assessed", "", outcomes) == ("skip", v._INPUT)
+    assert v.classify_target("tanneries_assessed", "", outcomes) == ("skip", _INPUT)
     assert v.classify_target("reached", "lever_check", outcomes)[0] == "compare"
     assert v.classify_target("water_intensity", "", outcomes)[1] == "no model quantity of this name"
 
