@@ -1,10 +1,15 @@
 """Firm: the per-agent face of one row of the firm arrays.
 
 A ``Firm`` holds no state of its own: its attributes read its record in the
-model's firm table, and its two actions run the shared decision rules
-(:mod:`adoptsim.rules`) as plain Python on that record. This is the readable
-path: step through ``Firm.decide`` in a debugger and you step through the
-model's behaviour.
+model's firm table, and its actions (``decide``, ``move``, ``install``: the
+``agent_method`` of each phase in :data:`adoptsim.rules.schedule.PHASES`) run
+the shared decision rules (:mod:`adoptsim.rules`) as plain Python on that
+record. This is the readable path: step through ``Firm.decide`` in a debugger
+and you step through the model's behaviour.
+
+To change behaviour, subclass ``Firm`` and set it as the model's
+``firm_class`` (see :class:`~adoptsim.model.AdoptionModel`); it acts under
+``engine="agents"``.
 """
 
 from __future__ import annotations
@@ -119,5 +124,4 @@ class Body(mesa.Agent):
 
     @property
     def members(self) -> list[Firm]:
-        firms = self.model.agents_by_type[Firm]
-        return [a for a in firms if int(a.record.body) == self.row]
+        return [a for a in self.model.firm_agents if int(a.record.body) == self.row]

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from adoptsim import AdoptionModel
+from adoptsim.run import tabulate
 from conftest import scenario
 
 # Small scenarios that switch on every mechanism between them.
@@ -126,7 +127,11 @@ def test_mesa_face():
     assert firm.size in ("micro", "small", "medium") and firm.sector in m.profile.sectors
     m.run()
     frame = m.datacollector.get_model_vars_dataframe()
-    assert list(frame.columns) == ["adoption_share", "aware_share", "water_saved_m3_per_year", "public_cost"]
+    table = tabulate(m)
+    assert list(frame.columns[:3]) == ["adoption_share", "aware_share", "public_cost"]  # the earlier names first
+    assert list(frame.columns[3:]) == list(table.columns)  # then every outcome column of the run
+    assert np.array_equal(frame["water_saved_m3_per_year"], table["water_saved_m3_per_year"])
+    assert np.array_equal(frame["public_cost"], table["public_cost_cumulative"])
 
 
 def test_batch_run_varies_scenario_values():

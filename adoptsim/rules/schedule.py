@@ -1,0 +1,123 @@
+"""The month's schedule, declared once: :data:`PHASES`, and the compiled month written from it.
+
+A month is a fixed sequence of phases. Each phase may be switched off for the
+whole run by a ``guard`` on the parameters (the exit and collective phases
+cannot act in most scenarios, so both engines skip them); then a
+whole-cluster function prepares it (the month's signals, park plots, the
+vendor queue, the bodies' tallies, the outcome row); then every agent of one
+kind acts through one method, which runs one per-agent rule.
+
+Both engines read this module:
+
+* the per-agent path (``AdoptionModel.step`` with ``engine="agents"``) loops
+  over :data:`PHASES`: guard, ``cluster_fn``, then ``agent_method`` on every
+  firm (or body), which calls ``rule.py_func``;
+* the compiled path is :func:`step_month`, written right below in the same
+  order (Numba cannot loop over a tuple of different functions).
+  ``tests/test_mesa.py`` reads :func:`step_month`'s source and fails if its
+  calls, and the guards around them, differ from :data:`PHASES`.
+
+Every ``cluster_fn`` takes the same arguments,
+``(month, firms, bodies, opts, p, cost, out)``, and returns ``None``, except
+the first, whose :class:`~adoptsim.state.Signals` the firms read this month
+(the per-agent path keeps them as ``model.signals``).
+
+This module imports :mod:`adoptsim.record`, which imports ``adoptsim.rules``;
+so ``rules/__init__`` does not import it (import ``adoptsim.rules.schedule``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal, NamedTuple
+
+from numba import njit
+
+from ..record import record
+from ..state import ClusterCosts, Options, Params, Series, Signals
+from .capacity import allocate, allot_plots
+from .collective import bodies_active, exits_possible, leave, plant_month, tally
+from .decision import adopt, firm_month
+from .signals import cluster_signals
+
+
+class Phase(NamedTuple):
+    """One phase of the month.
+
+    name : what happens, in a word.
+    guard : compiled ``guard(p) -> bool``; the whole phase is skipped when it is False (None: always runs).
+    cluster_fn : compiled ``(month, firms, bodies, opts, p, cost, out)``, run once before the agents act.
+    agents : who acts after it: ``"firms"``, ``"bodies"`` or ``""`` (nobody).
+    agent_method : the method of :class:`~adoptsim.agents.Firm` / :class:`~adoptsim.agents.Body` that acts.
+    rule : the compiled per-agent rule that method runs (the body of the kernel's loop).
+    """
+
+    name: str
+    guard: Callable | None
+    cluster_fn: Callable | None
+    agents: Literal["firms", "bodies", ""]
+    agent_method: str
+    rule: Callable | None
+
+
+@njit(cache=True)
+def water_cost_before(month: int, out: Series) -> float:
+    """Extra supply cost per m3 at the start of ``month`` (from last month's drawdown)."""
+    return out.water_cost[month - 1] if month >= 1 else 0.0
+
+
+@njit(cache=True)
+def month_signals(month: int, firms, bodies, opts: Options, p: Params, cost: ClusterCosts, out: Series) -> Signals:
+    """What every firm observes this month, from last month's state."""
+    return cluster_signals(firms, p, water_cost_before(month, out))
+
+
+@njit(cache=True)
+def park_plots(month: int, firms, bodies, opts: Options, p: Params, cost: ClusterCosts, out: Series) -> None:
+    """Allot this month's park plots among the firms that chose to move there."""
+    allot_plots(firms, p.park_slots)
+
+
+@njit(cache=True)
+def vendor_queue(month: int, firms, bodies, opts: Options, p: Params, cost: ClusterCosts, out: Series) -> None:
+    """Grant this month's installation slots to the firms that asked a vendor."""
+    allocate(firms, p.capacity)
+
+
+@njit(cache=True)
+def body_tallies(month: int, firms, bodies, opts: Options, p: Params, cost: ClusterCosts, out: Series) -> None:
+    """Count each body's pledges and connections before the bodies act."""
+    tally(bodies, firms, month, opts, p)
+
+
+#: The month, in order. ``record`` writes outcome row ``month`` from the state the phases left.
+PHASES: tuple[Phase, ...] = (
+    Phase("decide", None, month_signals, "firms", "decide", firm_month),
+    Phase("move", exits_possible, park_plots, "firms", "move", leave),
+    Phase("install", None, vendor_queue, "firms", "install", adopt),
+    Phase("bodies", bodies_active, body_tallies, "bodies", "step", plant_month),
+    Phase("record", None, record, "", "", None),
+)
+
+
+@njit(cache=True)
+def step_month(month: int, firms, bodies, opts: Options, p: Params, cost: ClusterCosts, out: Series) -> None:
+    """:data:`PHASES` over every firm and body, compiled: advance one month and write outcome row ``month``."""
+    n = firms.shape[0]
+    sig = month_signals(month, firms, bodies, opts, p, cost, out)  # decide
+    for i in range(n):
+        firm_month(firms[i], month, opts, p, sig, bodies)
+    if exits_possible(p):  # move
+        park_plots(month, firms, bodies, opts, p, cost, out)
+        for i in range(n):
+            leave(firms[i], p)
+    vendor_queue(month, firms, bodies, opts, p, cost, out)  # install
+    for i in range(n):
+        f = firms[i]
+        if f.intent >= 0:
+            adopt(f, f.intent, opts, p)
+    if bodies_active(p):  # bodies
+        body_tallies(month, firms, bodies, opts, p, cost, out)
+        for j in range(bodies.shape[0]):
+            plant_month(bodies[j], month, p)
+    record(month, firms, bodies, opts, p, cost, out)  # record
