@@ -262,3 +262,199 @@ def test_safe_name():
     assert safe_name("x" * 100_000) == "x" * 80
     assert safe_name("...") == "unnamed"
     assert safe_name("my scenario (v2)") == "my-scenario-v2"
+
+
+# ---------------------------------------------------------------- one error path
+
+def _err(capsys, argv) -> str:
+    try:
+        rc = main(argv)
+    except SystemExit as exit_:  # argparse
+        rc = exit_.code
+    err = capsys.readouterr().err
+    assert rc == 2, (argv, err)
+    assert "Traceback" not in err
+    return err
+
+
+@pytest.mark.parametrize("raw, words", [
+    ('name = "caf\xe9"\ncluster = "lahore"\n'.encode("latin-1"), "not UTF-8 text (byte 11, line 1)"),
+    (b'cluster = "moradabad"\n[levers.common_plant]\ndesign = "bwmp"\n', "'bwmp' is not a plant of cluster"),
+    (('cluster = "' + "x" * 100_000 + '"\n').encode(), "cluster: String should have at most 4096 characters"),
+    (b'cluster = "lahore"\n[behaviour]\nattention = nan\n', "behaviour.attention: Input should be a finite number"),
+    (b'cluster = "lahore"\nmonths = [1\n', "not valid TOML"),
+])
+def test_bad_scenario_files_are_one_message(tmp_path, capsys, raw, words):
+    path = tmp_path / "s.toml"
+    path.write_bytes(raw)
+    err = _err(capsys, ["run", str(path), "--out", str(tmp_path / "out")])
+    assert err.startswith(f"adoptsim: {path}") and words in err and len(err) < 1000
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_utf8_bom_is_accepted_and_an_empty_file_warns(tmp_path, capsys):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b'\xef\xbb\xbfcluster = "lahore"\nmonths = 6\nn_firms = 30\n')
+    assert main(["run", str(path), "--out", str(tmp_path / "a"), "--no-figure"]) == 0
+    empty = tmp_path / "empty.toml"
+    empty.write_bytes(b"")
+    from adoptsim.scenario import load_scenario
+
+    with pytest.warns(UserWarning, match="empty"):
+        assert load_scenario(empty).name == "empty"
+
+
+@pytest.mark.parametrize("body, head, words", [
+    ("[factors]\nseed = [1, 2]\n", {}, "[factors] seed: a sweep sets each run's seed"),
+    ("[[variant]]\nname = 'v'\nseed = 3\n", {"design": '"list"'}, "seed: a sweep sets each run's seed"),
+    ("[ranges]\nseed = [0.0, 9.0]\n", {"design": '"lhs"'}, "[ranges] seed"),
+    ("[factors]\n" + "".join(f"{k} = [{', '.join(str(i / 100) for i in range(12))}]\n" for k in
+                             ("capex_subsidy_share", "attention", "belief_prior", "locality_weight", "learn_demo")),
+     {}, "248,832 combinations (allowed: at most 100,000)"),
+])
+def test_bad_sweeps_are_one_message_and_leave_no_folder(tmp_path, capsys, body, head, words):
+    sweep = _tiny_sweep(tmp_path, body=body, **head)
+    err = _err(capsys, ["sweep", str(sweep), "--out", str(tmp_path / "out"), "--quiet"])
+    assert words in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_sweep_whose_base_is_not_utf8(tmp_path, capsys):
+    sweep = _tiny_sweep(tmp_path)
+    (tmp_path / "base.toml").write_bytes('cluster = "lahore"\nname = "\xe9"\n'.encode("latin-1"))
+    assert "base.toml: not UTF-8 text" in _err(capsys, ["sweep", str(sweep), "--quiet"])
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["sweep", "S", "--workers", "0"], "--workers: must be >= 1"),
+    (["sweep", "S", "--workers", "-3"], "--workers: must be >= 1"),
+    (["sweep", "S", "--dask", "locale"], "not a scheduler address"),
+    (["sweep", "S", "--dask", "tcp://127.0.0.1:abc"], "port 'abc' is not a number"),
+    (["calibrate", "C", "--workers", "0"], "--workers: must be >= 1"),
+    (["dashboard", "--port", "99999"], "port from 1 to 65535"),
+    (["animate", "lahore", "--out", "a.gif", "--fps", "0"], "--fps: must be >= 1"),
+    (["animate", "lahore", "--out", "a.gif", "--months-per-frame", "0"], "--months-per-frame: must be >= 1"),
+])
+def test_bad_arguments_are_refused_by_the_parser(capsys, argv, words):
+    assert words in _err(capsys, argv)
+
+
+def test_an_unreachable_scheduler_is_a_fast_clear_error_and_no_folder(tmp_path, capsys):
+    sweep = _tiny_sweep(tmp_path)
+    out = tmp_path / "out"
+    err = _err(capsys, ["sweep", str(sweep), "--out", str(out), "--dask", "tcp://127.0.0.1:1", "--quiet"])
+    assert "no Dask scheduler answered" in err
+    assert not out.exists()
+
+
+def test_output_path_that_is_a_file(tmp_path, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("keep")
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('cluster = "lahore"\nmonths = 6\nn_firms = 30\n')
+    assert "is a file, not a folder" in _err(capsys, ["run", str(scenario), "--out", str(afile)])
+    assert "is a file, not a folder" in _err(capsys, ["sweep", str(_tiny_sweep(tmp_path)), "--out", str(afile)])
+    assert "must end in .gif or .mp4" in _err(capsys, ["animate", str(scenario), "--out", str(tmp_path / "a.txt")])
+    assert afile.read_text() == "keep"
+
+
+@pytest.mark.parametrize("code, words", [(28, "free some disk space"), (30, "read-only")])
+def test_a_full_or_read_only_disk_leaves_no_partial_run(tmp_path, capsys, monkeypatch, code, words):
+    import importlib
+
+    run_module = importlib.import_module("adoptsim.run")
+
+    def failing(data, path):
+        raise OSError(code, os.strerror(code), str(path))
+
+    monkeypatch.setattr(run_module, "write_json", failing)  # series.parquet/csv are written, then the disk fails
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('cluster = "lahore"\nmonths = 6\nn_firms = 30\n')
+    err = _err(capsys, ["run", str(scenario), "--out", str(tmp_path / "out"), "--no-figure"])
+    assert "summary.json" in err and words in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]  # no out/, no temporary folder
+
+
+def test_a_port_in_use_is_refused_before_the_address_is_printed(capsys):
+    import socket
+
+    from adoptsim.dashboard.server import DashboardError, serve
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(DashboardError, match=f"127.0.0.1:{port}: cannot serve there"):
+            serve("127.0.0.1", port, check_assets=False)
+    assert "open http" not in capsys.readouterr().out
+
+
+def test_agents_engine_with_many_firms_warns(tmp_path, capsys, monkeypatch):
+    import adoptsim.cli as cli
+
+    monkeypatch.setattr(cli, "AGENTS_WARN_FIRMS", 20)
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('cluster = "lahore"\nmonths = 2\nn_firms = 30\n')
+    assert main(["run", str(scenario), "--out", str(tmp_path / "o"), "--engine", "agents", "--no-figure"]) == 0
+    assert "warning: --engine agents with 30 firms" in capsys.readouterr().err
+
+
+def _calibration(tmp_path):
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_calibration import _homogeneous_config
+
+    data = tmp_path / "data.csv"
+    data.write_text("cluster,month,share_adopted,n_firms\nhomogeneous,6,0.1,500\nhomogeneous,12,0.3,500\n")
+    return _homogeneous_config(tmp_path), data
+
+
+@pytest.mark.parametrize("raw, words", [
+    ("cluster,month,share_adopted,n_firms\nhomogén,6,0.1,500\n".encode("latin-1"), "not UTF-8 text"),
+    (b"cluster,month,share_adopted,n_firms\nhomogeneous,6," + b"9" * 200_000 + b",500\n", "not a readable CSV"),
+    (b'cluster,month,share_adopted,n_firms\nhomogeneous,6,0.1,500\nhomogeneous,12,"0.3,500\n', "header has 4 columns"),
+])
+def test_bad_calibration_data_files(tmp_path, capsys, raw, words):
+    config, data = _calibration(tmp_path)
+    data.write_bytes(raw)
+    err = _err(capsys, ["calibrate", str(config), "--data", str(data), "--out", str(tmp_path / "o"), "--no-publish",
+                        "--quiet"])
+    assert str(data) in err and words in err
+
+
+def _truncated_sqlite(path: Path) -> None:
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    con.execute("create table abc_smc(x)")
+    con.executemany("insert into abc_smc values (?)", [("x" * 500,)] * 200)
+    con.commit()
+    con.close()
+    raw = path.read_bytes()
+    path.write_bytes(raw[: len(raw) // 2])
+
+
+@pytest.mark.parametrize("damage, words", [
+    (lambda o: (o / "calibration.db").write_bytes(os.urandom(4000)), "is not an SQLite database"),
+    (lambda o: (o / "calibration.db").write_bytes(b""), "is empty"),
+    (lambda o: _truncated_sqlite(o / "calibration.db"), "damaged calibration database"),
+    (lambda o: (o / "run.json").write_text("{garbage"), "run.json: unreadable run record"),
+])
+def test_damaged_calibration_folders(tmp_path, capsys, damage, words):
+    config, data = _calibration(tmp_path)
+    out = tmp_path / "o"
+    out.mkdir()
+    damage(out)
+    before = _snapshot(out)
+    err = _err(capsys, ["calibrate", str(config), "--data", str(data), "--out", str(out), "--no-publish", "--quiet"])
+    assert words in err
+    assert _snapshot(out) == before
+
+
+def test_a_held_calibration_folder_is_refused(tmp_path, capsys):
+    from adoptsim.lock import folder_lock
+
+    config, data = _calibration(tmp_path)
+    with folder_lock(tmp_path / "o"):
+        err = _err(capsys, ["calibrate", str(config), "--data", str(data), "--out", str(tmp_path / "o"),
+                            "--no-publish", "--quiet"])
+    assert f"pid {os.getpid()}" in err and "calibration folder" in err
