@@ -91,7 +91,7 @@ def test_report_of_a_calibration_like_directory_and_nothing_to_report(tmp_path, 
     (calib / "pairs.png").write_bytes((page.parent / "figures").glob("*.png").__next__().read_bytes())
     (calib / "posterior.csv").write_text("x,y\n1,2\n")
     text = write_report(calib, tmp_path / "out").read_text()
-    assert "<h3>Calibration x</h3>" in text and "<b>text</b>" in text and re.search(r"<td[^>]*>2</td>", text)
+    assert "<h3>Calibration x</h3>" in text and "<strong>text</strong>" in text and re.search(r"<td[^>]*>2</td>", text)
     assert "example.org" not in text and external_references(text) == []
     assert text.count("data:image/png;base64,") == 1
     (tmp_path / "empty").mkdir()
