@@ -23,7 +23,9 @@ scenarios, targets, priors and ABC settings; the budget may differ), the run
 continues from its last complete generation in ``OUT/calibration.db``, with the
 same run id, until ``max_generations`` in total or ``minimum_epsilon``. A run
 killed mid-generation loses only that generation. To extend a finished run,
-raise ``max_generations`` (or lower ``minimum_epsilon``) and run again. A
+raise ``max_generations`` (or lower ``minimum_epsilon``) and run again. The generations
+kept are exact; those run after a resume are a different (equally valid) sample than an
+uninterrupted run would draw, since pyabc does not store its random state. A
 different problem in the same folder is refused unless ``resume=False``,
 which starts a new run (new id) in the same database.
 """
