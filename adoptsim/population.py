@@ -140,7 +140,7 @@ def derived_params(scenario: Scenario, profile: Profile, initial_use: float = 0.
         cp_buyer_credit=g(plant, "buyer_credit"), cp_by_flow=cp.cost_sharing == "flow",
         cp_build_months=int(g(plant, "construction_months", 0)), inlet_max_load=g(plant, "inlet_max_load", 1.0),
         exit_month=man.deadline_month + man.exit_after_months if man.exit_after_months >= 0 else NEVER,
-        profit_margin=g(park, "profit_margin"), park_slots=lv.relocation.park_plots,
+        profit_margin=g(park, "profit_margin"),
         park_land_cost=g(park, "land_cost"), park_fee=g(park, "park_fee"),
         move_cost_per_m3=g(park, "move_cost_per_m3"), move_fixed=g(park, "move_fixed"),
         consumption=g(water, "consumption_share"), recharge=g(water, "recharge_share", 1.0) * initial_use,

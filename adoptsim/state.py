@@ -162,7 +162,6 @@ DERIVED_PARAMS: tuple[tuple[str, str], ...] = (
     ("inlet_max_load", "highest untreated load share a member may send to the plant (plant design)"),
     ("exit_month", "from this month, firms short of the mandate close or relocate (NEVER if no exit rule)"),
     ("profit_margin", "share of revenue a firm loses per year if it closes (profile)"),
-    ("park_slots", "plots in the park (relocation lever)"),
     ("park_land_cost", "currency per plot (profile)"),
     ("park_fee", "currency/yr park fee (profile)"),
     ("move_cost_per_m3", "currency per m3/yr of water use to move (profile)"),

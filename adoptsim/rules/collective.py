@@ -182,7 +182,7 @@ def exit_choice(f, key: int, month: int, opts: Options, p: Params, regulator_lev
     if p.relocation_out_of_cluster and financing(f, move, p)[0] != FIN_NONE:
         fallback = EXIT_AWAY
     f.exit_fallback = fallback
-    if p.park_slots > 0 and financing(f, park, p)[0] != FIN_NONE:
+    if p.relocation_park_plots > 0 and financing(f, park, p)[0] != FIN_NONE:
         f.exit_choice = EXIT_PARK
         f.priority = rng.draw(key, rng.EXIT_PRIORITY)
     else:

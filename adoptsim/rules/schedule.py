@@ -75,7 +75,7 @@ def month_signals(month: int, firms, bodies, opts: Options, p: Params, cost: Clu
 @njit(cache=True)
 def park_plots(month: int, firms, bodies, opts: Options, p: Params, cost: ClusterCosts, out: Series) -> None:
     """Allot this month's park plots among the firms that chose to move there."""
-    allot_plots(firms, p.park_slots)
+    allot_plots(firms, p.relocation_park_plots)
 
 
 @njit(cache=True)
