@@ -249,3 +249,16 @@ def test_page_in_headless_chromium_changes_its_curve_with_a_lever(artifacts, tmp
     assert after > before + 5, (before, after)  # half the capex paid: clearly more adoption
     assert "Traceback" not in log.read_text()
     print(f"screenshot: {artifacts / 'dashboard.png'}")
+
+
+def test_a_crafted_client_cannot_break_or_stretch_the_model():
+    """Out-of-range, non-finite, wrong-type and unknown values never reach the schema: clamped or dropped."""
+    cls = model_class("moradabad")
+    model = cls(outreach_reach_per_month=1e9, capex_subsidy_share=250.0, mandate_level=7,
+                green_finance_guarantee=float("nan"), demonstration_pilots="many", colour="red",
+                green_finance_consortium=1)
+    lv, profile = model.config.levers, load_profile("moradabad")
+    reach = next(c for c in CONTROLS if c.key == "outreach_reach_per_month")
+    assert lv.outreach.reach_per_month == reach.bounds(profile, base_scenario("moradabad"))[1] < 1e9
+    assert lv.capex_subsidy.share == 1.0 and lv.mandate.level == 2
+    assert lv.green_finance.guarantee == 0.0 and lv.demonstration.pilots == 0 and not lv.green_finance.consortium

@@ -201,6 +201,31 @@ def model_params(profile: Profile, scenario: Scenario) -> dict[str, dict]:
     return {c.key: c.param(profile, scenario) for c in CONTROLS}
 
 
+def clamp(shown: dict[str, Any], profile: Profile, scenario: Scenario) -> dict[str, Any]:
+    """Page values made safe: only the dashboard's controls, each a number inside its slider's range.
+
+    A page only sends values its sliders allow, but a crafted client can send
+    anything; an unknown key or a value that is not a finite number is dropped
+    (the lever keeps its default) and a number outside the range is moved to
+    its nearest end, so the model is always built and nothing raises.
+    """
+    out = {}
+    for key, value in shown.items():
+        control = BY_KEY.get(key)
+        if control is None:
+            continue
+        if control.kind is bool:
+            if isinstance(value, bool):
+                out[key] = value
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            continue
+        lo, hi = (control.shown(b) for b in control.bounds(profile, scenario))
+        value = min(max(value, lo), hi)
+        out[key] = int(round(value)) if control.kind is int else float(value)
+    return out
+
+
 def to_overrides(shown: dict[str, Any]) -> dict[str, Any]:
     """Slider values (as the page shows them) -> flat scenario overrides in model units.
 

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from ..model import AdoptionModel
-from ..profiles import shipped_profiles
+from ..profiles import load_profile, shipped_profiles
 from ..scenario import Scenario, scenario_from_dict
-from .controls import to_overrides
+from .controls import clamp, to_overrides
 
 DEFAULT_CLUSTER = Scenario.model_fields["cluster"].default
 
@@ -93,7 +93,9 @@ class DashboardModel(AdoptionModel):
     def __init__(self, cluster: str | None = None, *, scenario: Any = None, rng: int | None = None,
                  **controls: Any) -> None:
         self.cluster = cluster or self.default_cluster
-        super().__init__(base_scenario(self.cluster), engine="numba", rng=rng, **to_overrides(controls))
+        base = base_scenario(self.cluster)
+        safe = clamp(controls, load_profile(base.cluster), base)  # a crafted client never reaches the schema
+        super().__init__(base, engine="numba", rng=rng, **to_overrides(safe))
 
     @property
     def baseline(self) -> Trajectory:
