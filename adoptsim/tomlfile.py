@@ -8,14 +8,14 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from .errors import format_errors
+
 M = TypeVar("M", bound=BaseModel)
 
 
 def read_model(path: str | Path, model: type[M], error: type[Exception], what: str) -> M:
     """Parse ``path`` and validate it as ``model``; every problem is reported as
     ``file: dotted.key: message (allowed: ...)`` in one ``error``."""
-    from .scenario.load import format_errors
-
     raw = read_toml(path, error, what)
     try:
         return model.model_validate(raw)

@@ -62,7 +62,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..scenario.load import format_errors
+from ..errors import format_errors
 from ..tomlfile import read_toml
 from .errors import CalibrationError
 from .targets import ROLES, SETS
