@@ -282,6 +282,14 @@ COLUMNS: tuple[Column, ...] = (
 INDEX_COLUMNS = ("month", "year", "firms")
 
 
+def column_names(option_names: tuple[str, ...], sector_names: tuple[str, ...]) -> list[str]:
+    """The published column names for a cluster with these options and sectors, in table order."""
+    from .profiles import SIZES
+
+    members = {"option": option_names, "sector": sector_names, "size": tuple(SIZES)}
+    return [c.name.format(m) for c in COLUMNS for m in (members[c.per] if c.per else ("",))]
+
+
 def compute_columns(ctx: Context) -> dict[str, np.ndarray]:
     """Every column of :data:`COLUMNS` for one run, in table order."""
     out: dict[str, np.ndarray] = {}

@@ -13,7 +13,7 @@ A sensitivity file (TOML, in ``experiments/``)
     seed = 2024                       # design, replicate seeds and bootstrap all derive from it
     n_firms = 1000                    # optional override of the base scenario
     months = 120                      # optional override of the base scenario
-    outcome = "share_adopted"         # a column of adoptsim.outcomes.series_frame
+    outcome = "share_adopted"         # a column of the outcome table (adoptsim.outcome_table.COLUMNS)
     month = 120                       # month the outcome is read at (default: the last)
 
     [parameters]                      # flat scenario key = [low, high], sampled uniformly
@@ -36,17 +36,14 @@ from __future__ import annotations
 
 import difflib
 import math
-import types
-import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..outcomes import series_frame
-from ..scenario import Scenario, ScenarioError, flat_keys, load_base, with_overrides
+from ..scenario import Scenario, ScenarioError, load_base, with_overrides
+from ..scenario.space import PARAMETERS
 from ..sweep import SweepError
 from ..tomlfile import read_model
 from .salib import Method, design_rows
@@ -108,13 +105,11 @@ class SensitivityConfig:
 
 def outcome_columns(scenario: Scenario) -> list[str]:
     """The outcome columns a run of ``scenario`` produces (those that can vary)."""
+    from ..outcome_table import column_names
     from ..profiles import load_profile
-    from ..state import empty_series
 
     profile = load_profile(scenario.cluster)
-    empty = empty_series(0, len(profile.option_names), len(profile.sectors))
-    columns = series_frame(empty, profile, 0, np.zeros(len(profile.sectors)), np.zeros(3), np.zeros(2)).columns
-    return [c for c in columns if c not in NOT_OUTCOMES]
+    return [c for c in column_names(tuple(profile.option_names), tuple(profile.sectors)) if c not in NOT_OUTCOMES]
 
 
 @dataclass(frozen=True)
@@ -132,56 +127,35 @@ def uncertain_parameters(ranges: Mapping[str, Sequence[float]], base: Scenario,
     """The study's uncertain parameters, in file order: names and ``[low, high]`` checked against the schema.
 
     This is the one place that builds the parameter list. Each name must be a
-    flat scenario key (:func:`adoptsim.scenario.flat_keys`) of a numeric field
-    below the top level (its schema type, float or int, decides whether runs
-    round it); both ends of the range must give a valid scenario on ``base``.
+    numeric behaviour or lever parameter of the parameter space
+    (:data:`adoptsim.scenario.space.PARAMETERS`; its kind, float or int, decides
+    whether runs round it); both ends of the range must give a valid scenario on ``base``.
     Errors name ``origin`` and the key.
     """
     if not ranges:
         raise SensitivityError(f"{origin}: [parameters]: name at least one flat key = [low, high]")
-    known = flat_keys()
     out = []
     for key, rng in ranges.items():
         where = f"{origin}: [parameters] {key}"
-        if key not in known:
-            close = difflib.get_close_matches(key, list(known), n=5, cutoff=0.6)
-            raise SensitivityError(f"{where}: unknown parameter"
-                                   + (f" (did you mean: {', '.join(close)})" if close else
-                                      " (see adoptsim.scenario.flat_keys())"))
-        if len(known[key]) == 1:
+        try:
+            param = PARAMETERS.lookup(key)
+        except KeyError as err:
+            raise SensitivityError(f"{origin}: [parameters] {err.args[0]}") from None
+        if param.group == "scenario":
             raise SensitivityError(f"{where}: not an uncertain parameter; set it in [sensitivity] "
                                    "or in the base scenario")
-        kind = _schema_kind(known[key])
-        if kind is None:
+        if param.kind not in ("float", "int"):
             raise SensitivityError(f"{where}: not a numeric parameter, cannot be sampled from a range")
         if len(rng) != 2 or not all(math.isfinite(v) for v in rng) or not rng[0] < rng[1]:
             raise SensitivityError(f"{where}: need [low, high] with finite low < high, got {rng}")
         for end in rng:
-            value = int(round(end)) if kind == "int" else float(end)
+            value = int(round(end)) if param.kind == "int" else float(end)
             try:
                 with_overrides(base, origin=where, **{key: value})
             except ScenarioError as err:
                 raise SensitivityError(str(err)) from None
-        out.append(UncertainParameter(key, float(rng[0]), float(rng[1]), integer=kind == "int"))
+        out.append(UncertainParameter(key, float(rng[0]), float(rng[1]), integer=param.kind == "int"))
     return out
-
-
-def _schema_kind(path: tuple[str, ...]) -> str | None:
-    """``"float"``, ``"int"`` or None (not a number): the schema type of the field at ``path``."""
-    model: type[BaseModel] = Scenario
-    info = None
-    for part in path:
-        info = model.model_fields[part]
-        model = info.annotation if isinstance(info.annotation, type) else None
-    ann = info.annotation
-    args = set(typing.get_args(ann)) if isinstance(ann, types.UnionType) or typing.get_origin(ann) is typing.Union \
-        else {ann}
-    args.discard(type(None))
-    if args == {float}:
-        return "float"
-    if args == {int}:
-        return "int"
-    return None
 
 
 def load_config(path: str | Path) -> SensitivityConfig:
