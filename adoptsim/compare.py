@@ -23,9 +23,9 @@ import pandas as pd
 from scipy import stats
 
 from .outcomes import atomic_path
-from .sweep.spec import SweepError
+from .sweep.spec import BASELINE, SweepError
+from .sweep.store import variant_names
 
-BASELINE = "s000"
 COMPARE_DIR = "compare"
 
 COLUMNS = [
@@ -164,14 +164,6 @@ def _operating_share(rows: pd.DataFrame) -> float:
         return math.nan
     installed = _mean(rows[cols[0]] + rows[cols[1]])
     return _mean(rows[cols[2]] + rows[cols[3]]) / installed if installed > 0 else math.nan
-
-
-def variant_names(frame: pd.DataFrame, manifest: dict) -> dict[str, str]:
-    """Variant id -> readable name, in sweep order (manifest first, then anything else in the frame)."""
-    names = {v["id"]: v["name"] for v in manifest.get("sweep", {}).get("variants", [])}
-    for vid, name in frame[["variant", "variant_name"]].drop_duplicates("variant").itertuples(index=False):
-        names.setdefault(vid, name)
-    return names
 
 
 def compare(frame: pd.DataFrame, manifest: dict, horizons: Sequence[int] = (60, 120),

@@ -20,6 +20,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
+from ..sweep.spec import BASELINE
 from .text import cell, number, percent, points, when
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def comparison_table(table: pd.DataFrame, names: dict[str, str], numbers: dict[s
                          number(r.organic_load_cod_t_per_year)])
         blocks.append(dict(when=when(int(horizon)), baseline=percent(rows["baseline_share_adopted"].iloc[0]),
                            rows=body))
-    missing = [n for v, n in names.items() if v != "s000" and v not in set(table["variant"])]
+    missing = [n for v, n in names.items() if v != BASELINE and v not in set(table["variant"])]
     return render("comparison.html.j2", head=head, blocks=blocks, level=level, missing=missing)
 
 

@@ -40,7 +40,8 @@ def _chunks(items: list, size: int) -> list[list]:
 def sweep_section(directory: Path, out: Output, *, horizons: Sequence[int],
                   level: float, counter: list[int]) -> Section:
     """Fans, comparison and cost-effectiveness of one sweep results directory."""
-    from ..compare import BASELINE, compare, variant_names
+    from ..compare import compare
+    from ..sweep import BASELINE, variant_names
     from ..profiles import load_profile
     from ..sweep import load_results
     from ..viz import cost_effectiveness_chart, fan_chart

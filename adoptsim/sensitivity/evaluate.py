@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..scenario import Scenario, ScenarioError
-from ..sweep import Sweep, Variant, load_results, run_sweep
+from ..sweep import BASELINE, Sweep, Variant, load_results, run_sweep
 from ..sweep.work import run_unit
 from .config import SensitivityError
 
@@ -68,7 +68,7 @@ class SweepEvaluator:
         X = np.asarray(X, dtype=float)
         if X.ndim != 2 or X.shape[1] != len(self.names):
             raise ValueError(f"design must have one column per parameter ({len(self.names)}), got shape {X.shape}")
-        variants = [Variant("s000", "baseline", {})]
+        variants = [Variant(BASELINE, "baseline", {})]
         for row in X:
             overrides = {k: (int(round(v)) if k in self.integer else float(v)) for k, v in zip(self.names, row)}
             label = ", ".join(f"{k}={v:.4g}" for k, v in overrides.items())

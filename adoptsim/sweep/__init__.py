@@ -1,8 +1,8 @@
 """Sweeps: many scenarios, replicated, run anywhere, stored so nothing is lost."""
 
 from .runner import SweepReport, run_sweep
-from .spec import Sweep, SweepError, Variant, load_sweep, replicate_seed
-from .store import load_results
+from .spec import BASELINE, Sweep, SweepError, Variant, load_sweep, replicate_seed
+from .store import load_results, variant_names
 
-__all__ = ["Sweep", "SweepError", "SweepReport", "Variant", "load_results", "load_sweep", "replicate_seed",
-           "run_sweep"]
+__all__ = ["BASELINE", "Sweep", "SweepError", "SweepReport", "Variant", "load_results", "load_sweep", "replicate_seed",
+           "run_sweep", "variant_names"]

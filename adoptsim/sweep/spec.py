@@ -23,6 +23,10 @@ from ..scenario import Scenario, ScenarioError, flat_keys, load_base, with_overr
 from ..tomlfile import read_model
 
 
+#: Variant id of every sweep's baseline: the base scenario, unmodified (compare measures against it).
+BASELINE = "s000"
+
+
 class SweepError(ValueError):
     """A sweep file or results directory that cannot be used; the message says why."""
 
@@ -185,7 +189,7 @@ def resolve(spec: SweepFile, base: Scenario, origin: str, name: str) -> Sweep:
         named.append((str(vname), {**spec.fixed, **table}))
     if spec.sweep.design == "list" and not named:
         raise SweepError(f"{origin}: design 'list' needs at least one [[variant]] table")
-    variants = [Variant("s000", "baseline", {})]
+    variants = [Variant(BASELINE, "baseline", {})]
     for overrides in points:
         variants.append(Variant(f"s{len(variants):03d}", _label({k: overrides[k] for k in overrides
                                                                    if k not in spec.fixed} or overrides), overrides))

@@ -179,6 +179,14 @@ def write_unit(out_dir: Path, unit: Unit, table: pa.Table | pd.DataFrame, origin
     return target
 
 
+def variant_names(frame: pd.DataFrame, manifest: dict) -> dict[str, str]:
+    """Variant id -> readable name, in sweep order (manifest first, then anything else in the frame)."""
+    names = {v["id"]: v["name"] for v in manifest.get("sweep", {}).get("variants", [])}
+    for vid, name in frame[["variant", "variant_name"]].drop_duplicates("variant").itertuples(index=False):
+        names.setdefault(vid, name)
+    return names
+
+
 def load_results(out_dir: str | Path) -> tuple[pd.DataFrame, dict]:
     """The finished, verified runs of the units the manifest names, sorted, and the manifest.
 

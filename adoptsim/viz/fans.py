@@ -20,7 +20,8 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
-BASELINE = "s000"
+from ..sweep.spec import BASELINE  # noqa: E402
+
 MAX_PANELS = 12
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 FAN_COLOR = "tab:blue"
@@ -129,7 +130,7 @@ def fan_chart(frame: pd.DataFrame, manifest: dict, column: str = "share_adopted"
     variants
         Variant ids to show (default: all, in sweep order).
     """
-    from ..compare import variant_names
+    from ..sweep import variant_names
 
     names = variant_names(frame, manifest)
     fans = fan_quantiles(frame, column)
