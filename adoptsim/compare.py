@@ -9,13 +9,17 @@ independent sets of runs would.
 
 :func:`compare` turns a results frame into one row per (variant, horizon);
 :func:`format_table` prints it; :func:`compare_directory` does both from a
-results directory and writes the CSV and the figures.
+results directory and writes the CSV and the figures. :class:`Comparison`
+wraps a table for display (``print`` gives :func:`format_table`, Jupyter an
+HTML table with the same cells).
 """
 
 from __future__ import annotations
 
 import math
+import html
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -316,6 +320,90 @@ def format_table(table: pd.DataFrame) -> str:
     out.append("public cost = extra public money spent up to that month; per extra firm / per m3/yr = "
                "public cost divided by the gain (– if no gain).")
     return "\n".join(out)
+
+
+_NOTES = ("gain = scenario minus baseline, run by run with the same random seeds; interval = {label} "
+          "confidence interval over runs; public cost = extra public money spent up to that month; "
+          "per extra firm / per m3/yr = public cost divided by the gain (– if no gain).")
+
+
+def _blocks(table: pd.DataFrame):
+    """(caption, rows of text cells) per horizon, the same cells and captions as :func:`format_table`."""
+    for h, rows in table.groupby("horizon_months", sort=True):
+        n = rows["replicates"]
+        runs = f"{n.min()}" if n.min() == n.max() else f"{n.min()}-{n.max()}"
+        base = rows["baseline_share_adopted"].iloc[0]
+        caption = (f"Compared with the baseline {_when(int(h))}: baseline adoption {_share(base)}, "
+                   f"{runs} paired runs per scenario")
+        yield caption, [_cells(i + 1, r) for i, r in enumerate(rows.itertuples(index=False))]
+
+
+def _currency(table: pd.DataFrame) -> str:
+    return str(table["currency"].iloc[0]) if pd.notna(table["currency"].iloc[0]) else ""
+
+
+@dataclass
+class Comparison:
+    """A comparison table (:func:`compare`) that displays itself.
+
+    ``print(c)`` is :func:`format_table`; in Jupyter it shows as an HTML table
+    per horizon with the same cells. ``c.table`` is the DataFrame, unchanged.
+    """
+
+    table: pd.DataFrame
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, manifest: dict, horizons: Sequence[int] = (60, 120),
+           level: float = 0.9) -> Comparison:
+        """:func:`compare` of ``frame`` and ``manifest`` (what :func:`~adoptsim.sweep.load_results` returns)."""
+        return cls(compare(frame, manifest, horizons=horizons, level=level))
+
+    @classmethod
+    def from_directory(cls, out_dir: str | Path, horizons: Sequence[int] = (60, 120),
+                       level: float = 0.9) -> Comparison:
+        """Compare the sweep in a results directory without writing anything (see :func:`compare_directory`)."""
+        from .sweep import load_results
+
+        return cls.of(*load_results(out_dir), horizons=horizons, level=level)
+
+    def __str__(self) -> str:
+        return format_table(self.table)
+
+    def __repr__(self) -> str:
+        t = self.table
+        horizons = sorted(set(t["horizon_months"].tolist()))
+        return f"<Comparison: {t['variant'].nunique()} scenario(s) against the baseline at months {horizons}>"
+
+    def _notes(self) -> str:
+        return _NOTES.format(label=f"{100 * float(self.table['level'].iloc[0]):g} %")
+
+    def _repr_markdown_(self) -> str:
+        if self.table.empty:
+            return format_table(self.table)
+        header = _header(_currency(self.table))
+        out = []
+        for caption, body in _blocks(self.table):
+            out += [f"**{caption}**", "", "| " + " | ".join(header) + " |",
+                    "|" + "|".join("---" if c in (1, len(header) - 1) else "--:" for c in range(len(header))) + "|",
+                    *("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in body), ""]
+        return "\n".join([*out, self._notes()])
+
+    def _repr_html_(self) -> str:
+        if self.table.empty:
+            return f"<p>{html.escape(format_table(self.table))}</p>"
+        header = _header(_currency(self.table))
+        left = (1, len(header) - 1)
+
+        def cell(tag: str, c: int, text: str) -> str:
+            return f"<{tag} style='text-align:{'left' if c in left else 'right'}'>{html.escape(text)}</{tag}>"
+
+        head = "<tr>" + "".join(cell("th", c, h) for c, h in enumerate(header)) + "</tr>"
+        parts = []
+        for caption, body in _blocks(self.table):
+            rows = "".join("<tr>" + "".join(cell("td", c, x) for c, x in enumerate(row)) + "</tr>" for row in body)
+            parts.append(f"<table class='adoptsim-compare'><caption style='text-align:left'>{html.escape(caption)}"
+                         f"</caption><thead>{head}</thead><tbody>{rows}</tbody></table>")
+        return f"<div>{''.join(parts)}<p><small>{html.escape(self._notes())}</small></p></div>"
 
 
 # ---------------------------------------------------------------- files
