@@ -15,7 +15,7 @@ from adoptsim.profiles import load_profile
 from adoptsim.sweep import SweepError, load_results, load_sweep, run_sweep
 from adoptsim.viz.fans import cost_effectiveness_chart, fan_chart
 
-SMOKE = Path(__file__).parent.parent / "experiments" / "smoke-sweep.toml"
+SMOKE = Path(__file__).parent.parent / "adoptsim" / "experiments" / "smoke-sweep.toml"
 PNG = b"\x89PNG\r\n\x1a\n"
 FIRMS = 100
 

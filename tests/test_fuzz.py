@@ -30,7 +30,7 @@ from adoptsim.cli import main
 from adoptsim.scenario import flat_keys, with_overrides
 
 ROOT = Path(__file__).resolve().parents[1]
-EXPERIMENTS = ROOT / "experiments"
+EXPERIMENTS = ROOT / "adoptsim" / "experiments"
 SCENARIOS = sorted(p for p in EXPERIMENTS.glob("*.toml") if "sweep" not in p.name and "sensitivity" not in p.name)
 SWEEPS = sorted(EXPERIMENTS.glob("*sweep*.toml"))
 FIGURES: Counter = Counter()

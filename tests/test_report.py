@@ -14,7 +14,7 @@ from adoptsim.scenario import with_overrides
 from adoptsim.sweep import load_results, load_sweep, run_sweep
 from adoptsim.tomlfile import read_toml
 
-EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
+EXPERIMENTS = Path(__file__).resolve().parents[1] / "adoptsim" / "experiments"
 PNG = b"\x89PNG\r\n\x1a\n"
 
 

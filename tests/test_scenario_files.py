@@ -2,7 +2,7 @@
 
 Also covers the flat-name machinery (``flat_keys``, ``with_overrides``) used by
 ``AdoptionModel(**kwargs)`` and ``mesa.batch_run``, and checks that every
-non-sweep experiment file shipped in ``experiments/`` validates.
+non-sweep experiment file shipped in ``adoptsim/experiments/`` validates.
 """
 
 from __future__ import annotations
@@ -387,7 +387,7 @@ def test_with_overrides_missing_cluster_raises():
 # --------------------------------------------------------------------------- experiments/*.toml
 def _non_sweep_experiments() -> list[Path]:
     out = []
-    for path in sorted((ROOT / "experiments").glob("*.toml")):
+    for path in sorted((ROOT / "adoptsim" / "experiments").glob("*.toml")):
         try:
             with path.open("rb") as fh:
                 data = tomllib.load(fh)

@@ -25,7 +25,7 @@ from adoptsim.sensitivity import (ISHIGAMI_KEYS, SensitivityError, SweepEvaluato
                                   ishigami_indices, ishigami_unit, load_config, problem, run_sensitivity, sample)
 from adoptsim.sweep import SweepError, load_results
 
-EXPERIMENTS = Path(__file__).parent.parent / "experiments"
+EXPERIMENTS = Path(__file__).parent.parent / "adoptsim" / "experiments"
 TOLERANCE = 0.05
 N_ISHIGAMI = 1024
 SEED = 11

@@ -15,7 +15,7 @@ import pytest
 
 from adoptsim.sweep import SweepError, load_results, load_sweep, replicate_seed, run_sweep
 
-EXPERIMENTS = Path(__file__).parent.parent / "experiments"
+EXPERIMENTS = Path(__file__).parent.parent / "adoptsim" / "experiments"
 SMOKE = EXPERIMENTS / "smoke-sweep.toml"
 
 

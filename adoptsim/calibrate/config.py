@@ -35,7 +35,7 @@ and the key::
 
     [[scenario]]                        # one simulated setting; targets name it by id
     id = "moradabad-outreach-demos"
-    file = "../experiments/moradabad-outreach-demos.toml"  # or: cluster = "moradabad"
+    file = "../adoptsim/experiments/moradabad-outreach-demos.toml"  # or: cluster = "moradabad"
     overrides = { outreach_reach_per_month = 29.0 }         # flat scenario keys
 
     [parameters.attention]              # a behaviour parameter (adoptsim.scenario.Behaviour)

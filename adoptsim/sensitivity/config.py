@@ -1,6 +1,6 @@
 r"""The sensitivity file (a pydantic model of its TOML) and the uncertain parameters it names.
 
-A sensitivity file (TOML, in ``experiments/``)
+A sensitivity file (TOML, in ``adoptsim/experiments/``)
 -----------------------------------------------
 ::
 

@@ -35,6 +35,7 @@ from ..population import build_world
 from ..scenario import Scenario, flat_keys, load_scenario
 from .experiments import _scenario, _seeds
 
+SHIPPED = Path(__file__).resolve().parents[1] / "experiments"  # the shipped scenario files (package data)
 HELDOUT_MONTH = 48
 HELDOUT_REPLICATES = 8
 HELDOUT: dict[str, dict[str, Any]] = {
@@ -42,7 +43,7 @@ HELDOUT: dict[str, dict[str, Any]] = {
     # month 24 (as calibration/data/targets.csv reads it): 7.5 contacts a month through the association
     "kanpur": dict(cluster="kanpur", demonstration_pilots=10, demonstration_option="good_practice",
                    demonstration_placement="association", outreach_reach_per_month=7.5),
-    # Taihu pilot park: one demonstration mill; the Jiangsu rule blocks new lines (experiments/taihu-baseline.toml)
+    # Taihu pilot park: one demonstration mill; the Jiangsu rule blocks new lines (adoptsim/experiments/taihu-baseline.toml)
     "taihu": dict(cluster="taihu", demonstration_pilots=1, demonstration_option="good_practice",
                   demonstration_placement="association", expansion_rule_blocks_new_lines=True),
 }
@@ -95,7 +96,8 @@ def _scenario_settings(name: str, cluster: str, folder: Path) -> tuple[dict[str,
     if name:
         stem = name if name.endswith(".toml") else f"{name}.toml"
         for candidate in (folder / stem, folder.parent / stem, folder.parent / "experiments" / stem,
-                          folder.parent.parent / "experiments" / stem, Path("experiments") / stem):
+                          folder.parent.parent / "experiments" / stem, Path("experiments") / stem,
+                          SHIPPED / stem):
             if candidate.is_file():
                 sc = load_scenario(candidate)
                 settings = dict(cluster=sc.cluster, **_lever_overrides(sc))

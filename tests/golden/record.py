@@ -1,7 +1,7 @@
 """Golden outputs of every shipped scenario: one SHA-256 per series column.
 
 A refactor must not move a number. ``tests/test_golden.py`` re-runs every
-scenario file in ``experiments/`` (and the built-in default) with the shipped
+scenario file in ``adoptsim/experiments/`` (and the built-in default) with the shipped
 calibrated defaults and compares each column of its monthly series, bit for
 bit, with ``digests.json``. A model change that moves numbers on purpose
 regenerates the file and says why in its commit::
@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
-EXPERIMENTS = ROOT / "experiments"
+EXPERIMENTS = ROOT / "adoptsim" / "experiments"
 DIGESTS = Path(__file__).with_name("digests.json")
 HEADLINES = ("share_adopted", "firms_compliant", "firms_relocated_out", "firms_closed", "public_cost_cumulative",
              "water_saved_m3_per_year")
