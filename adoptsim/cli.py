@@ -1,4 +1,8 @@
-"""Command line: a thin layer over the library (``adoptsim --help``)."""
+"""Command line: a thin layer over the library (``adoptsim --help``).
+
+Only the standard library, pydantic and tomllib are imported to parse arguments, so ``adoptsim --help``,
+``--version``, ``list`` and ``profiles`` answer at once; each command imports what it needs.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,23 @@ import sys
 import tempfile
 from pathlib import Path
 
+from . import __version__
 from .paths import default_out
+
+DESCRIPTION = ("Agent-based simulation of cleaner-production adoption by MSME firms in industrial clusters, "
+               "and of the public interventions that change it.")
+EPILOG = """start here:
+  adoptsim list                        the shipped scenarios, sweeps and studies
+  adoptsim run lahore-green-finance    run one by name (or give a TOML file)
+  adoptsim examples my-experiments     copy them into a folder to edit
+  adoptsim COMMAND --help              a command's options"""
+COMPILE_NOTICE = "compiling the model for this machine (about a minute, once; later runs start in seconds)"
+#: optional module -> (what needs it, the extra that installs it)
+OPTIONAL = {"pyabc": ("calibration", "calibrate"), "distributed": ("Dask support", "dask"),
+            "dask": ("Dask support", "dask"), "solara": ("the dashboard", "dashboard"),
+            "solara_assets": ("the dashboard", "dashboard"), "ipyvue": ("the dashboard", "dashboard"),
+            "ipyvuetify": ("the dashboard", "dashboard"), "altair": ("the dashboard", "dashboard"),
+            "mesa.visualization": ("the dashboard", "dashboard")}
 
 AGENTS_WARN_FIRMS = 200_000  # the per-agent engine is ~100x slower: warn above this many firms
 
@@ -21,11 +41,21 @@ def _writable_folder(out: Path) -> None:
         raise NotADirectoryError(errno.ENOTDIR, "is a file, not a folder", str(out))
 
 
+def _compile_notice() -> None:
+    """One line on stderr when this version's compiled model is not cached yet (the first run compiles it)."""
+    from ._numba_cache import is_cold
+
+    if is_cold():
+        print(f"adoptsim: {COMPILE_NOTICE}", file=sys.stderr, flush=True)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
+    from .examples import resolve
+    from .outcomes import format_summary
     from .run import run, write_run
     from .scenario import load_scenario
 
-    scenario = load_scenario(args.scenario) if args.scenario else None
+    scenario = load_scenario(resolve(args.scenario, "scenario")) if args.scenario else None
     if args.out:
         _writable_folder(Path(args.out))
     if args.engine == "agents":
@@ -39,6 +69,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if n > AGENTS_WARN_FIRMS:
             print(f"adoptsim: warning: --engine agents with {n:,} firms steps each firm in Python and may take "
                   "hours; the default numba engine gives identical results", file=sys.stderr)
+    if args.engine == "numba":
+        _compile_notice()
     result = run(scenario, engine=args.engine)
     out = Path(args.out) if args.out else default_out(result.scenario.name)
     _writable_folder(out)
@@ -54,21 +86,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
             os.replace(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(result)
+    print(format_summary(result.summary, result.scenario))
     print(f"\nwrote {len(paths)} files to {out}/: " + ", ".join(p.name for p in paths))
     return 0
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
+    from .examples import resolve
     from .sweep import load_sweep, run_sweep
 
-    sweep = load_sweep(args.sweep)
+    sweep = load_sweep(resolve(args.sweep, "sweep"))
     out = Path(args.out) if args.out else default_out(sweep.name)
     _writable_folder(out)
     n_runs = len(sweep.variants) * sweep.replicates
     where = f"Dask ({args.dask})" if args.dask else f"{args.workers} worker(s)"
     print(f"{sweep.name}: {len(sweep.variants)} scenarios x {sweep.replicates} replicates = {n_runs} runs, "
           f"on {where} -> {out}/")
+    _compile_notice()
     report = run_sweep(sweep, out, workers=args.workers, dask=args.dask, overwrite=args.overwrite,
                        progress=not args.quiet)
     if report.redone:
@@ -135,14 +169,16 @@ def _months(text: str) -> int:
 
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from .examples import resolve
     from .sensitivity import load_config, run_sensitivity
 
-    config = load_config(args.config)
+    config = load_config(resolve(args.config, "study"))
     out = Path(args.out) if args.out else default_out(config.name)
     _writable_folder(out)
     where = f"Dask ({args.dask})" if args.dask else f"{args.workers} worker(s)"
     print(f"{config.name}: {config.method}, {len(config.parameters)} parameters, {config.runs} runs, "
           f"on {where} -> {out}/")
+    _compile_notice()
     table = run_sensitivity(config, out, workers=args.workers, dask=args.dask, progress=not args.quiet,
                             overwrite=args.overwrite)
     print(table.round(3).to_string())
@@ -175,15 +211,30 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_animate(args: argparse.Namespace) -> int:
-    from .viz.animate import animate
+def _shipped_or_as_given(ref: str) -> str:
+    """A shipped scenario name as its file; anything else (a file, a cluster name) as given."""
+    from .examples import ExampleError, resolve
 
-    from .viz.animate import AnimateError
+    try:
+        return str(resolve(ref, "scenario"))
+    except ExampleError:
+        return ref
+
+
+def _cmd_animate(args: argparse.Namespace) -> int:
+    from matplotlib import animation
+
+    from .viz.animate import AnimateError, animate
 
     out = Path(args.out)
     if out.suffix.lower() not in (".gif", ".mp4"):  # before running any scenario
         raise AnimateError(f"{out}: the animation file must end in .gif or .mp4 (e.g. --out curve.gif)")
-    print(f"wrote {animate(args.scenarios, out, fps=args.fps, months_per_frame=args.months_per_frame)}")
+    if out.suffix.lower() == ".mp4" and not animation.writers.is_available("ffmpeg"):
+        out = out.with_suffix(".gif")
+        print(f"adoptsim: note: no ffmpeg on the PATH to write .mp4, writing {out} instead "
+              "(install ffmpeg, e.g. apt-get install ffmpeg, for .mp4)", file=sys.stderr)
+    scenarios = [_shipped_or_as_given(s) for s in args.scenarios]
+    print(f"wrote {animate(scenarios, out, fps=args.fps, months_per_frame=args.months_per_frame)}")
     return 0
 
 
@@ -196,19 +247,52 @@ def _cmd_profiles(args: argparse.Namespace) -> int:
     return 0
 
 
+_TITLES = {"scenario": "scenarios (adoptsim run NAME)", "sweep": "sweeps (adoptsim sweep NAME)",
+           "study": "sensitivity studies (adoptsim sensitivity NAME)"}
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from .examples import shipped_examples
+
+    examples = shipped_examples()
+    width = max(len(e.name) for e in examples)
+    kind = None
+    for e in examples:
+        if e.kind != kind:
+            print(("\n" if kind else "") + _TITLES[e.kind] + ":")
+            kind = e.kind
+        print(f"  {e.name:<{width}}  {e.description}")
+    print("\ncopy them to edit: adoptsim examples DIR; the clusters: adoptsim profiles")
+    return 0
+
+
+def _cmd_examples(args: argparse.Namespace) -> int:
+    from .examples import copy_examples
+
+    copied = copy_examples(args.dir, force=args.force)
+    folder = Path(args.dir)
+    print(f"copied {len(copied)} experiment files to {folder}/; edit one and run it, e.g. "
+          f"adoptsim run {folder / 'lahore-green-finance.toml'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="adoptsim", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="adoptsim", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"adoptsim {__version__}",
+                        help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("run", help="run one scenario and write its monthly outcomes")
     p.add_argument("scenario", nargs="?", default=None,
-                   help="scenario TOML file (default: the built-in default scenario, Moradabad baseline)")
+                   help="a shipped scenario name (adoptsim list) or a scenario TOML file "
+                        "(default: the built-in default scenario, Moradabad baseline)")
     p.add_argument("--out", help="output folder (default: adoptsim-out/<scenario name>)")
     p.add_argument("--engine", choices=["numba", "agents"], default="numba",
                    help="compiled kernel (default) or the readable per-agent Mesa path")
     p.add_argument("--no-figure", action="store_true", help="skip the adoption-curve PNG")
     p.set_defaults(func=_cmd_run)
     p = sub.add_parser("sweep", help="run a sweep of scenarios x replicates (resumable)")
-    p.add_argument("sweep", help="sweep TOML file (see experiments/smoke-sweep.toml)")
+    p.add_argument("sweep", help="a shipped sweep name (adoptsim list, e.g. smoke-sweep) or a sweep TOML file")
     p.add_argument("--out", help="results directory (default: adoptsim-out/<sweep name>)")
     p.add_argument("--workers", type=_positive, default=1, help="local worker processes (default 1)")
     p.add_argument("--dask", metavar="ADDRESS", type=_dask, help="run on a Dask scheduler: tcp://host:port, or 'local'")
@@ -224,7 +308,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-figures", action="store_true", help="table only")
     p.set_defaults(func=_cmd_compare)
     p = sub.add_parser("sensitivity", help="global sensitivity analysis (Sobol or Morris, via SALib) over a sweep")
-    p.add_argument("config", help="sensitivity TOML file (see experiments/sensitivity-moradabad.toml)")
+    p.add_argument("config", help="a shipped study name (adoptsim list, e.g. sensitivity-moradabad) or a "
+                                  "sensitivity TOML file")
     p.add_argument("--out", help="output folder (default: adoptsim-out/<name>)")
     p.add_argument("--workers", type=_positive, default=1, help="local worker processes (default 1)")
     p.add_argument("--dask", metavar="ADDRESS", type=_dask, help="run on a Dask scheduler: tcp://host:port, or 'local'")
@@ -248,17 +333,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="one self-contained HTML report plus 16:9 slide figures of a results folder")
     p.add_argument("dir", help="a sweep, sensitivity or calibration results directory")
     p.add_argument("--out", help="output folder (default: DIR/report)")
-    p.add_argument("--horizons", nargs="+", type=_months, default=[60, 120], metavar="MONTH")
-    p.add_argument("--level", type=_level, default=0.9)
+    p.add_argument("--horizons", nargs="+", type=_months, default=[60, 120], metavar="MONTH",
+                   help="months at which to compare a sweep's scenarios (default 60 120)")
+    p.add_argument("--level", type=_level, default=0.9, help="confidence level of the intervals (default 0.9)")
     p.set_defaults(func=_cmd_report)
     p = sub.add_parser("animate", help="animated adoption curves (GIF or MP4) of one or several scenarios")
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files or shipped cluster names")
-    p.add_argument("--out", required=True, help="FILE.gif or FILE.mp4")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="shipped scenario names (adoptsim list), scenario TOML files or shipped cluster names")
+    p.add_argument("--out", required=True, help="FILE.gif or FILE.mp4 (.mp4 needs ffmpeg, else a .gif is written)")
     p.add_argument("--fps", type=_positive, default=12, help="frames per second (default 12)")
     p.add_argument("--months-per-frame", type=_positive, default=2, help="simulated months per frame (default 2)")
     p.set_defaults(func=_cmd_animate)
     p = sub.add_parser("profiles", help="list the shipped cluster profiles")
     p.set_defaults(func=_cmd_profiles)
+    p = sub.add_parser("list", help="list the shipped scenarios, sweeps and studies, each with what it is about")
+    p.set_defaults(func=_cmd_list)
+    p = sub.add_parser("examples", help="copy the shipped experiment files into a folder to edit")
+    p.add_argument("dir", help="folder to copy into (made if missing)")
+    p.add_argument("--force", action="store_true", help="overwrite files of the same name in DIR")
+    p.set_defaults(func=_cmd_examples)
     return parser
 
 
@@ -275,6 +367,22 @@ _OS_FIXES = {
     errno.ENOENT: "check the path",
     errno.ENAMETOOLONG: "use a shorter path",
 }
+
+
+def _missing_optional(err: BaseException) -> str | None:
+    """The message for an optional package that is not installed (the error or its cause), naming the extra."""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        if isinstance(err, ModuleNotFoundError) and err.name:
+            parts = err.name.split(".")
+            for n in range(len(parts), 0, -1):
+                if ".".join(parts[:n]) in OPTIONAL:
+                    what, extra = OPTIONAL[".".join(parts[:n])]
+                    return (f"{what} needs the optional package {err.name!r}, which is not installed "
+                            f"(pip install 'adoptsim[{extra}]')")
+        err = err.__cause__ or err.__context__
+    return None
 
 
 def error_message(err: BaseException) -> str | None:
@@ -296,6 +404,9 @@ def error_message(err: BaseException) -> str | None:
     from .validate import ValidateError
     from .viz.animate import AnimateError
 
+    missing = _missing_optional(err)
+    if missing is not None:
+        return missing
     known = (ScenarioError, SweepError, ValidateError, ReportError, CalibrationError,
              DashboardError, LockedError, ExecutorError, NonFiniteError, AnimateError)
     if isinstance(err, known):
@@ -322,7 +433,14 @@ def main(argv: list[str] | None = None) -> int:
     show = warnings.showwarning
     warnings.showwarning = lambda message, *_, **__: print(f"adoptsim: warning: {message}", file=sys.stderr)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
+    except BrokenPipeError:
+        # the reader went away (adoptsim profiles | head -1): stop quietly, as the Python docs recommend
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         print("\nadoptsim: interrupted; finished work is saved; run the same command again to resume",
               file=sys.stderr)

@@ -89,28 +89,69 @@ def summarise(frame: pd.DataFrame, scenario: Scenario, profile: Profile) -> dict
     }
 
 
-def format_summary(summary: dict) -> str:
-    """A few lines a workshop audience can read."""
+def _speaks_of(summary: dict, scenario: Scenario | None) -> tuple[bool, bool, bool]:
+    """(mandate, treatment, profile gives COD and chemical loads) for :func:`format_summary`.
+
+    With the scenario these come from its levers and profile; from the summary alone (``str(result)``), a
+    mandate shows only through firms that closed or moved, treatment through capacity or plants, and the
+    loads through non-zero values.
+    """
+    exits = any(summary[k] for k in ("firms_relocated_park", "firms_relocated_out", "firms_closed"))
+    treatment = summary["treatment_installed_m3_per_year"] > 0 or summary["plants_built"] > 0
+    loads = summary["organic_load_cod_t_per_year"] > 0 or summary["chemical_load_t_per_year"] > 0
+    if scenario is None:
+        return exits, treatment, loads
+    lv = scenario.levers
+    mandate = lv.mandate.level > 0 or exits
+    treatment = treatment or lv.common_plant.enabled or lv.common_plant.existing
+    try:
+        from .profiles import load_profile
+
+        water = load_profile(scenario.cluster).water
+        loads = water is not None and (water.cod_kg_per_m3 > 0 or water.chemicals_kg_per_m3 > 0)
+    except (OSError, ValueError):  # pragma: no cover - the run loaded it already
+        pass
+    return mandate, treatment, loads
+
+
+def format_summary(summary: dict, scenario: Scenario | None = None) -> str:
+    """A few lines a workshop audience can read, about only what the scenario contains.
+
+    Firm status (compliant, moved, closed) appears under a mandate; treatment capacity and the pollution
+    discharged under a mandate or with treatment; COD and chemical loads only when the profile gives
+    effluent strengths. Give ``scenario`` to decide from its levers; without it the summary's values decide.
+    """
     cur = summary["currency"]
     t20, t50 = summary["months_to_20pct"], summary["months_to_50pct"]
     when = lambda t: "not reached" if np.isnan(t) else f"month {int(t)}"  # noqa: E731
-    return "\n".join([
+    mandate, treatment, loads = _speaks_of(summary, scenario)
+    lines = [
         f"{summary['scenario']} ({summary['cluster']}, {summary['firms']:,} firms, {summary['months']} months)",
         f"  firms aware of cleaner production : {summary['share_aware']:6.1%}",
         f"  firms that adopted something      : {summary['share_adopted']:6.1%}"
         f"   (20 %: {when(t20)}; 50 %: {when(t50)})",
         f"  water saved                       : {summary['water_saved_m3_per_year']:,.0f} m3/yr",
         f"  chemicals avoided                 : {summary['chemicals_avoided_t_per_year']:,.0f} t/yr",
-        f"{'  firm status (of ' + format(summary['firms'], ',') + ' at start)':<36}: {summary['firms_compliant']:,} compliant, "
-        f"{summary['firms_non_compliant']:,} non-compliant, {summary['firms_relocated_park']:,} moved to a park, "
-        f"{summary['firms_relocated_out']:,} moved out, {summary['firms_closed']:,} closed",
-        f"  treatment capacity                : {summary['treatment_installed_m3_per_year']:,.0f} m3/yr installed, "
-        f"{summary['treatment_operating_m3_per_year']:,.0f} m3/yr operating",
-        f"  pollution discharged              : {summary['organic_load_cod_t_per_year']:,.0f} t COD/yr, "
-        f"{summary['chemical_load_t_per_year']:,.0f} t chemicals/yr ({summary['pollution_load_m3eq_per_year']:,.0f} m3-eq/yr)",
+    ]
+    if mandate:
+        lines.append(
+            f"{'  firm status (of ' + format(summary['firms'], ',') + ' at start)':<36}: "
+            f"{summary['firms_compliant']:,} compliant, {summary['firms_non_compliant']:,} non-compliant, "
+            f"{summary['firms_relocated_park']:,} moved to a park, {summary['firms_relocated_out']:,} moved out, "
+            f"{summary['firms_closed']:,} closed")
+    if mandate or treatment:
+        lines.append(f"  treatment capacity                : {summary['treatment_installed_m3_per_year']:,.0f} m3/yr "
+                     f"installed, {summary['treatment_operating_m3_per_year']:,.0f} m3/yr operating")
+        load = f"the load of {summary['pollution_load_m3eq_per_year']:,.0f} m3/yr of untreated wastewater"
+        if loads:
+            load = (f"{summary['organic_load_cod_t_per_year']:,.0f} t COD/yr and "
+                    f"{summary['chemical_load_t_per_year']:,.0f} t chemicals/yr, {load}")
+        lines.append(f"  pollution discharged              : {load}")
+    lines += [
         f"  private investment                : {cur} {summary['private_investment']:,.0f}",
         f"  public cost                       : {cur} {summary['public_cost']:,.0f}",
-    ])
+    ]
+    return "\n".join(lines)
 
 
 @contextmanager

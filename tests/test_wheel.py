@@ -52,3 +52,20 @@ def test_wheel_install_runs_the_default_scenario_like_the_checkout(wheel_python,
     assert "not found" not in done.stderr  # no missing-file warning
     from_wheel = pd.read_parquet(tmp_path / "out" / "series.parquet")
     pd.testing.assert_frame_equal(from_wheel, run().frame, check_exact=True)
+
+
+def test_wheel_runs_a_shipped_scenario_by_name_from_an_empty_folder(wheel_python, tmp_path, shipped_calibration):
+    """The experiments travel as package data: `adoptsim run NAME` needs no checkout."""
+    from adoptsim import run
+    from adoptsim.examples import EXPERIMENTS
+
+    env = {k: v for k, v in os.environ.items() if k not in ("ADOPTSIM_CALIBRATED", "PYTHONPATH")}
+    done = subprocess.run([str(wheel_python), "-m", "adoptsim.cli", "run", "lahore-green-finance", "--out", "out",
+                           "--no-figure"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "lahore-green-finance (lahore, " in done.stdout
+    listed = subprocess.run([str(wheel_python), "-m", "adoptsim.cli", "list"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, check=True).stdout
+    assert "sweep-kanpur-zld" in listed and "sensitivity-moradabad" in listed
+    from_wheel = pd.read_parquet(tmp_path / "out" / "series.parquet")
+    pd.testing.assert_frame_equal(from_wheel, run(EXPERIMENTS / "lahore-green-finance.toml").frame, check_exact=True)

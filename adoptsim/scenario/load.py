@@ -106,8 +106,16 @@ def default_scenario(**overrides: Any) -> Scenario:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario TOML file."""
+    """Read and validate a scenario TOML file, or a shipped scenario by name (``"lahore-green-finance"``).
+
+    An existing file always wins; a bare name that is no file is looked up among the shipped
+    experiments (:func:`adoptsim.examples.find_shipped`).
+    """
     path = Path(path)
+    if not path.exists():
+        from ..examples import find_shipped
+
+        path = find_shipped(path, "scenario") or path
     data = read_toml(path, ScenarioError, "scenario")
     data.setdefault("name", path.stem)
     cluster = data.get("cluster")
