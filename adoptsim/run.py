@@ -30,7 +30,7 @@ class RunResult:
         return self.model.config
 
     def __str__(self) -> str:
-        return format_summary(self.summary)
+        return format_summary(self.summary, self.scenario)
 
     def __repr__(self) -> str:
         s = self.summary

@@ -13,17 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.text import Annotation, Text
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.layout_engine import ConstrainedLayoutEngine  # noqa: E402
-from matplotlib.text import Annotation, Text  # noqa: E402
-
-from ..outcomes import atomic_path  # noqa: E402
-from .text import when  # noqa: E402
+from ..outcomes import atomic_path
+from .text import when
 
 SLIDE = (40 / 3, 7.5)  # inches: 16:9
 SLIDE_DPI = 150        # 2000 x 1125 pixels

@@ -15,15 +15,12 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib import animation
+from matplotlib.ticker import PercentFormatter
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib import animation  # noqa: E402
-from matplotlib.ticker import PercentFormatter  # noqa: E402
-
-from ..scenario import Scenario, load_base  # noqa: E402
+from ..scenario import Scenario, load_base
 
 SIZE = (12.8, 7.2)  # inches: 16:9
 COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive")

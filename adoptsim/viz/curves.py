@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.ticker import PercentFormatter
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.ticker import PercentFormatter  # noqa: E402
-
-from ..outcomes import atomic_path  # noqa: E402
-from ..profiles import Profile  # noqa: E402
+from ..outcomes import atomic_path
+from ..profiles import Profile
 
 
 def adoption_figure(frame: pd.DataFrame, profile: Profile, *, title: str = "") -> plt.Figure:

@@ -10,17 +10,14 @@ from __future__ import annotations
 import math
 import textwrap
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
-
-from ..sweep.spec import BASELINE  # noqa: E402
+from ..sweep.spec import BASELINE
 
 MAX_PANELS = 12
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
