@@ -252,23 +252,7 @@ def parameter_space() -> ParameterSpace:
     return ParameterSpace([_parameter(flat_key(path), path, info) for path, info in _walk(Scenario, ())])
 
 
-class _Lazy(Mapping[str, Parameter]):
-    """:data:`PARAMETERS` without building the space at import time."""
-
-    def __getitem__(self, key: str) -> Parameter:
-        return parameter_space()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(parameter_space())
-
-    def __len__(self) -> int:
-        return len(parameter_space())
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(parameter_space(), name)
-
-
-PARAMETERS: ParameterSpace = _Lazy()  # type: ignore[assignment]
+PARAMETERS: ParameterSpace = parameter_space()
 """Every scenario parameter by flat key (see :class:`Parameter`)."""
 
 
