@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from .outcome_table import PLANT_STATES
 from .profiles import SIZES
 from .rules import adopt, firm_month, leave, plant_month
 
@@ -98,7 +99,6 @@ class Firm(mesa.Agent):
 
 
 STATUS = ("at site", "relocated to the park", "relocated out", "closed")
-PLANT_STATES = ("none", "pledging", "building", "built", "failed")
 
 
 class Body(mesa.Agent):

@@ -164,10 +164,7 @@ def build_params(scenario: Scenario, profile: Profile, initial_use: float = 0.0)
         if name in derived:
             values[name] = derived[name]
         else:
-            node = scenario
-            for part in PARAMETERS[name].path:
-                node = getattr(node, part)
-            values[name] = node
+            values[name] = PARAMETERS[name].value_in(scenario)
     return Params(**values)
 
 

@@ -18,7 +18,7 @@ from mesa.visualization.utils import update_counter  # noqa: E402
 
 from ..scenario import Scenario  # noqa: E402
 from .chart import background_of, overlay  # noqa: E402
-from .controls import CONTROLS, legend, lever_title, value_at  # noqa: E402
+from .controls import CONTROLS, legend, lever_title  # noqa: E402
 from .model import DashboardModel, base_scenario  # noqa: E402
 
 
@@ -134,8 +134,8 @@ def settings(model: DashboardModel) -> list[str]:
     base = base_scenario(model.cluster)
     out = []
     for c in CONTROLS:
-        value = value_at(model.config, c.path)
-        if value == value_at(base, c.path):
+        value = c.parameter.value_in(model.config)
+        if value == c.parameter.value_in(base):
             continue
         out.append(f"{lever_title(c.lever)}: {c.path[-1].replace('_', ' ')} {_with_unit(c, value, model)}")
     return out

@@ -122,7 +122,7 @@ class Control:
 
     def param(self, profile: Profile, scenario: Scenario) -> dict:
         """A Mesa SolaraViz ``model_params`` entry, starting at the scenario's value."""
-        value = self.shown(value_at(scenario, self.path))
+        value = self.shown(self.parameter.value_in(scenario))
         if self.kind is bool:
             return {"type": "Checkbox", "value": value, "label": self.label(profile)}
         lo, hi = (self.shown(b) for b in self.bounds(profile, scenario))
@@ -132,14 +132,6 @@ class Control:
         step = _nice((hi - lo) / 200) / 2 if hi > lo else 1.0
         return {"type": "SliderFloat", "value": float(value), "min": float(lo), "max": float(hi),
                 "step": step, "label": self.label(profile)}
-
-
-def value_at(scenario: Scenario, path: tuple[str, ...]) -> Any:
-    """The scenario value at a flat key's path."""
-    node: Any = scenario
-    for part in path:
-        node = getattr(node, part)
-    return node
 
 
 # Slider ends where the schema has none: scaled to the cluster, not to any one currency.

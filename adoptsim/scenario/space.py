@@ -75,6 +75,13 @@ class Parameter:
         return (self.kind == "float" and self.low == 0 and self.high == 1
                 and self.unit in ("", "1/yr", "1/month"))
 
+    def value_in(self, scenario: Scenario) -> Any:
+        """This parameter's value in ``scenario``."""
+        node: Any = scenario
+        for part in self.path:
+            node = getattr(node, part)
+        return node
+
     def contains(self, value: float) -> bool:
         """Whether a number lies inside the declared bounds."""
         if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
