@@ -73,8 +73,10 @@ class Firm(mesa.Agent):
         return bool(self.record.aware)
 
     @property
-    def belief(self) -> float:
-        return float(self.record.belief)
+    def belief(self) -> dict[str, float]:
+        """Perceived share of each option's true savings, by option name."""
+        names = self.model.profile.option_names
+        return {name: float(self.record.belief[k]) for k, name in enumerate(names)}
 
     @property
     def horizon(self) -> float:

@@ -107,7 +107,7 @@ class AdoptionModel(mesa.Model):
         month, so they cost little.
     model_reporters, agent_reporters : dict, optional
         Further Mesa reporters. Agent reporters report every firm, e.g.
-        ``agent_reporters={"belief": "belief"}``.
+        ``agent_reporters={"cash": "cash"}``.
     scenario : ignored
         Mesa's own scenario object, which SolaraViz passes when it rebuilds a
         model on Reset; adoptsim's scenario is ``config`` (``self.config``).

@@ -37,21 +37,20 @@ class LedgerEntry:
 
     ``at``: ``adoption`` (paid on a firm's installation, booked on the firm's
     ``paid`` vector), ``month`` (cluster-level, :class:`~adoptsim.state.ClusterCosts`),
-    ``body`` (by collective bodies) or ``exit`` (on firms that move).
+    ``body`` (by collective bodies), ``exit`` (on firms that move) or ``loan`` (on firms' loans as they
+    are serviced or default).
     """
 
     name: str
     label: str
     lever: str   # the scenario lever (``levers.<lever>``) that spends it
-    at: Literal["adoption", "month", "body", "exit"]
+    at: Literal["adoption", "month", "body", "exit", "loan"]
 
 
 PUBLIC_COSTS: tuple[LedgerEntry, ...] = (
     LedgerEntry("subsidy", "capex subsidy", "capex_subsidy", "adoption"),
     LedgerEntry("tariff_rebate", "tariff rebate", "tariff_rebate", "adoption"),
     LedgerEntry("recognition", "recognition rewards", "recognition", "adoption"),
-    LedgerEntry("rate_subsidy", "interest-rate subsidy", "green_finance", "adoption"),  # over the loan term
-    LedgerEntry("guarantee", "guarantee losses", "green_finance", "adoption"),          # expected losses
     LedgerEntry("outreach", "outreach contacts", "outreach", "month"),
     LedgerEntry("demonstration", "demonstration pilots", "demonstration", "month"),
     LedgerEntry("inspection", "extra inspections", "enforcement", "month"),
@@ -59,10 +58,12 @@ PUBLIC_COSTS: tuple[LedgerEntry, ...] = (
     LedgerEntry("buyer_platform", "buyer platform", "buyer_platform", "month"),
     LedgerEntry("scheme_promotion", "finance scheme promotion", "green_finance", "month"),
     LedgerEntry("plant_grant", "common-plant grant", "common_plant", "body"),
-    LedgerEntry("plant_loan", "interest-free plant loan", "common_plant", "body"),  # interest forgone
+    LedgerEntry("plant_loan", "interest-free plant loan", "common_plant", "body"),  # interest forgone and defaults
     LedgerEntry("pledge_organising", "pledge organising", "common_plant", "body"),
     LedgerEntry("relocation_support", "relocation support", "relocation", "exit"),
     LedgerEntry("park_land", "park land subsidy", "relocation", "exit"),
+    LedgerEntry("rate_subsidy", "interest-rate subsidy", "green_finance", "loan"),  # monthly, on the balance
+    LedgerEntry("guarantee", "guarantee payments on defaults", "green_finance", "loan"),
 )
 PUBLIC: tuple[str, ...] = tuple(e.name for e in PUBLIC_COSTS)
 
@@ -78,11 +79,13 @@ assert all(e.at == "adoption" for e in PUBLIC_COSTS[:PAID_AT_ADOPTION]), "adopti
 STATUS = ("compliant", "non_compliant", "relocated_park", "relocated_out", "closed")
 #: Common-plant states counted in ``Series.plants`` (the body ``state`` codes, in order).
 PLANT_STATES = ("none", "pledging", "building", "built", "failed")
+#: Who carries a loan (columns of ``Series.loan_losses``; slot kinds FIN_BANK.. FIN_PLANT in that order).
+LENDERS = ("bank", "scheme", "consortium", "plant")
 
 
 # -- the recorded arrays ------------------------------------------------------------------------------
 
-Dim = Literal["", "option", "sector", "size", "member", "public", "status", "plant"]
+Dim = Literal["", "option", "sector", "size", "member", "public", "status", "plant", "lender"]
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,13 @@ SERIES: tuple[Measure, ...] = (
     Measure("water_cost", "", F, "currency/m3", "extra supply cost from drawdown"),
     Measure("organic_load", "", F, "t/yr", "COD discharged"),
     Measure("chemical_load", "", F, "t/yr", "chemicals discharged"),
+    Measure("cash", "", F, "currency", "free cash of firms at their sites"),
+    Measure("debt", "", F, "currency", "loans outstanding of firms at their sites"),
+    Measure("in_arrears", "", I, "firms", "firms at their sites ending the month with negative cash"),
+    Measure("defaults", "", I, "firms", "firms defaulting on their loans in the month"),
+    Measure("insolvencies", "", I, "firms", "firms closed in the month because their cash stayed negative"),
+    Measure("loan_losses", "lender", F, "currency", "principal lost by lenders in the month, net of public cover"),
+    Measure("penalties", "", F, "currency", "penalties and committee fines paid in the month"),
 )
 del I, F
 
@@ -140,7 +150,7 @@ del I, F
 def dim_sizes(n_options: int, n_sectors: int) -> dict[str, int]:
     """Width of each dimension of :data:`SERIES`."""
     return {"option": n_options, "sector": n_sectors, "size": 3, "member": 2, "public": len(PUBLIC_COSTS),
-            "status": len(STATUS), "plant": len(PLANT_STATES)}
+            "status": len(STATUS), "plant": len(PLANT_STATES), "lender": len(LENDERS)}
 
 
 # -- the published columns ----------------------------------------------------------------------------
@@ -196,6 +206,10 @@ def _status(c: int) -> Callable[[Context], np.ndarray]:
 
 def _status_share(c: int) -> Callable[[Context], np.ndarray]:
     return lambda x: share(x.series.status[:, c], x.n_firms)
+
+
+def _lender(c: int) -> Callable[[Context], np.ndarray]:
+    return lambda x: x.series.loan_losses[:, c]
 
 
 def _cost(c: int) -> Callable[[Context], np.ndarray]:
@@ -268,6 +282,14 @@ COLUMNS: tuple[Column, ...] = (
     Column("organic_load_cod_t_per_year", "t/yr", "Organic load (COD) discharged", "stock",
            lambda x: x.series.organic_load),
     Column("chemical_load_t_per_year", "t/yr", "Chemical load discharged", "stock", lambda x: x.series.chemical_load),
+    Column("firm_cash", "currency", "Firms' free cash", "stock", lambda x: x.series.cash),
+    Column("debt_outstanding", "currency", "Firms' loans outstanding", "stock", lambda x: x.series.debt),
+    Column("firms_in_arrears", "firms", "Firms with negative cash", "stock", lambda x: x.series.in_arrears),
+    Column("loan_defaults", "firms", "Firms defaulting on loans in the month", "flow", lambda x: x.series.defaults),
+    Column("insolvencies", "firms", "Firms closed by insolvency in the month", "flow", lambda x: x.series.insolvencies),
+    *(Column(f"loan_losses_{name}", "currency", f"Loan losses borne by {name} lenders", "flow", _lender(c))
+      for c, name in enumerate(LENDERS)),
+    Column("penalties_paid", "currency", "Penalties and fines paid by firms", "flow", lambda x: x.series.penalties),
     *(Column(f"public_cost_{e.name}", "currency", f"Public cost: {e.label}", "flow", _cost(c))
       for c, e in enumerate(PUBLIC_COSTS)),
     Column("public_cost_total", "currency", "Public money spent in the month", "flow",

@@ -59,7 +59,15 @@ def _beta(u: np.ndarray, a: float, b: float) -> np.ndarray:
 
 
 def synthesise_firms(scenario: Scenario, profile: Profile, n: int) -> np.recarray:
-    """Draw a heterogeneous firm population from a cluster profile."""
+    """Draw a heterogeneous firm population from a cluster profile.
+
+    Membership, bank access and the mean export share may differ by size class
+    (``[sizes.X].association_share`` / ``credit_access`` / ``export_share_mean``;
+    the profile-wide value where a class gives none). Only the threshold or the
+    Beta mean depends on the class: each trait keeps its one draw per firm
+    (purposes ``MEMBER``, ``BANK``, ``EXPORT``), so a profile without size
+    overrides gives the same population as before overrides existed.
+    """
     seed = scenario.seed
     ids = np.arange(n, dtype=np.int64)
     draw = lambda purpose: rng.uniforms(seed, ids, 0, purpose)  # noqa: E731
@@ -72,25 +80,66 @@ def synthesise_firms(scenario: Scenario, profile: Profile, n: int) -> np.recarra
     sigma = np.array([s.water_use_sigma for s in sizes])[size]
     water = _lognormal(draw(rng.WATER), median, sigma)
     revenue = np.array([s.revenue_per_m3 for s in sectors])[sector] * water
+    margin = np.array([s.operating_margin for s in sectors])[sector]
     cash = revenue * _lognormal(draw(rng.CASH), info.cash_share_median * beh.liquidity, info.cash_share_sigma)
-    m, c = info.export_share_mean, info.export_share_concentration
-    if 0.0 < m < 1.0:
-        export = _beta(draw(rng.EXPORT), m * c, (1 - m) * c)
-    else:
-        export = np.full(n, m)
+    export = _export_shares(draw(rng.EXPORT), _by_size(sizes, "export_share_mean", info)[size],
+                            info.export_share_concentration)
     horizon = _lognormal(draw(rng.HORIZON), beh.horizon_median, beh.horizon_sigma)
     locality = np.minimum((draw(rng.LOCALITY) * info.n_localities).astype(np.int64), info.n_localities - 1)
     firms = new_firms(n)
     firms.id, firms.sector, firms.size_class, firms.locality = ids, sector, size, locality
-    firms.member = draw(rng.MEMBER) < info.association_share
-    firms.bank = draw(rng.BANK) < info.credit_access
+    firms.member = draw(rng.MEMBER) < _by_size(sizes, "association_share", info)[size]
+    firms.bank = draw(rng.BANK) < _by_size(sizes, "credit_access", info)[size]
     firms.scheme_known = draw(rng.SCHEME) < gf.scheme_awareness
     firms.guaranteed = draw(rng.GUARANTEE) < gf.guarantee
     firms.water_use, firms.revenue, firms.horizon, firms.cash = water, revenue, horizon, cash
-    firms.export_share = export
+    firms.reserve = cash
+    firms.export_share, firms.margin = export, margin
     firms.belief = beh.belief_prior
     firms.body = np.where(firms.member, locality, -1)  # each locality's members form one chapter
     return firms
+
+
+def _by_size(sizes: list, attr: str, info) -> np.ndarray:
+    """Per size class (micro, small, medium): the class's value of ``attr``, else the profile-wide one."""
+    return np.array([getattr(info, attr) if getattr(s, attr) is None else getattr(s, attr) for s in sizes])
+
+
+def _export_shares(u: np.ndarray, mean: np.ndarray, concentration: float) -> np.ndarray:
+    """Beta(m c, (1 - m) c) export shares by inverse CDF, ``m`` per firm (a constant share at m = 0 or 1)."""
+    out = np.empty(u.shape[0])
+    for m in np.unique(mean):
+        at = mean == m
+        out[at] = _beta(u[at], m * concentration, (1 - m) * concentration) if 0.0 < m < 1.0 else m
+    return out
+
+
+def place_installed_base(scenario: Scenario, profile: Profile, firms: np.recarray) -> int:
+    """Mark the firms that already have an option installed at month 0 (the installed base).
+
+    Firm *i* has option *k* installed when its draw ``rng.INSTALLED + k`` (month 0)
+    falls below ``technologies.K.installed_share``; draws of different options are
+    independent, so a firm may hold several. An installed firm gets bit *k* in
+    ``adopted`` and in ``operating`` and is ``aware``; its belief, cash and
+    finance are untouched (the base was bought before the simulation: no
+    capex, subsidy or loan is booked). Treatment options (``compliance_level``
+    >= 1) also start with the bit in ``operating``: month 0 records them as
+    running, and from month 1 the monthly ``operate`` rule decides, as for any
+    adopter, whether the plant runs or stands idle ("installed but idle").
+    Options with ``installed_share = 0`` draw nothing. Returns the number of
+    firms with at least one installed option.
+    """
+    ids = np.ascontiguousarray(firms.id)
+    base = np.zeros(ids.shape[0], dtype=bool)
+    for k, option in enumerate(profile.technologies.values()):
+        if option.installed_share <= 0.0:
+            continue
+        has = rng.uniforms(scenario.seed, ids, 0, rng.INSTALLED + k) < option.installed_share
+        firms.adopted[has] |= np.uint8(1 << k)
+        firms.operating[has] |= np.uint8(1 << k)
+        firms.aware[has] = True
+        base |= has
+    return int(base.sum())
 
 
 def build_options(scenario: Scenario, profile: Profile) -> Options:
@@ -114,6 +163,21 @@ def plant_design(scenario: Scenario, profile: Profile):
         return None
     name = scenario.levers.common_plant.design or next(iter(profile.common_plants))
     return profile.common_plants[name]
+
+
+#: Months of negative cash after which a firm is insolvent: the 90-day overdue rule by which Indian and
+#: Pakistani banks classify a loan as non-performing (RBI prudential norms; SBP prudential regulations for SMEs).
+ARREARS_LIMIT = 3
+
+
+def demo_option(scenario: Scenario, profile: Profile) -> int:
+    """Index of the option the demonstration pilots install (the first option by default)."""
+    name = scenario.levers.demonstration.option
+    names = profile.option_names
+    if name and name not in names:
+        raise ValueError(f"levers.demonstration.option: {name!r} is not an option of "
+                         f"{profile.name} ({', '.join(names)})")
+    return names.index(name) if name else 0
 
 
 def derived_params(scenario: Scenario, profile: Profile, initial_use: float = 0.0) -> dict:
@@ -140,7 +204,10 @@ def derived_params(scenario: Scenario, profile: Profile, initial_use: float = 0.
         cp_buyer_credit=g(plant, "buyer_credit"), cp_by_flow=cp.cost_sharing == "flow",
         cp_build_months=int(g(plant, "construction_months", 0)), inlet_max_load=g(plant, "inlet_max_load", 1.0),
         exit_month=man.deadline_month + man.exit_after_months if man.exit_after_months >= 0 else NEVER,
-        profit_margin=g(park, "profit_margin"),
+        import_duty=info.import_duty, retained_share=info.retained_share, default_rate=info.default_rate,
+        debt_cover=info.debt_service_cover,
+        arrears_limit=ARREARS_LIMIT,
+        demo_option=demo_option(scenario, profile),
         park_land_cost=g(park, "land_cost"), park_fee=g(park, "park_fee"),
         move_cost_per_m3=g(park, "move_cost_per_m3"), move_fixed=g(park, "move_fixed"),
         consumption=g(water, "consumption_share"), recharge=g(water, "recharge_share", 1.0) * initial_use,
@@ -207,10 +274,7 @@ def place_demonstrations(scenario: Scenario, profile: Profile, firms: np.recarra
     if demo.pilots == 0:
         return 0
     names = profile.option_names
-    if demo.option and demo.option not in names:
-        raise ValueError(f"levers.demonstration.option: {demo.option!r} is not an option of "
-                         f"{profile.name} ({', '.join(names)})")
-    k = names.index(demo.option) if demo.option else 0
+    k = demo_option(scenario, profile)
     option = profile.technologies[names[k]]
     if option.needs_new_line and scenario.levers.expansion_rule.blocks_new_lines:
         raise ValueError(f"levers.demonstration.option: {names[k]!r} needs a new production line, "
@@ -221,7 +285,7 @@ def place_demonstrations(scenario: Scenario, profile: Profile, firms: np.recarra
     chosen = order[: min(demo.pilots, firms.id.shape[0])]
     firms.demo[chosen] = True
     firms.aware[chosen] = True
-    firms.belief[chosen] = 1.0
+    firms.belief[chosen, k] = 1.0
     firms.adopted[chosen] |= np.uint8(1 << k)
     firms.operating[chosen] |= np.uint8(1 << k)
     return len(chosen)
@@ -235,6 +299,7 @@ def build_world(scenario: Scenario) -> World:
     n = scenario.n_firms or profile.profile.n_firms
     opts = build_options(scenario, profile)
     firms = synthesise_firms(scenario, profile, n)
+    place_installed_base(scenario, profile, firms)
     pilots = place_demonstrations(scenario, profile, firms)
     params = build_params(scenario, profile, float(firms.water_use.sum()))
     bodies = build_bodies(firms, params)

@@ -2,7 +2,9 @@
 
 Both engines call :func:`record` at the end of every month (and
 ``build_world`` for row 0). Each part adds to cells no other part touches,
-except integer counts, so the row is the same whatever the parts' order; the
+except integer counts and the ``plant_loan`` ledger entry (firms' defaults on
+public plant loans, then the bodies' interest forgone, always in that order);
+the
 firm part keeps its per-firm sums in local accumulators, in firm-index order,
 and writes them back once (the same floats as summing into the array).
 
@@ -34,7 +36,8 @@ def required_level(month: int, p: Params) -> int:
 
 @njit(cache=True)
 def record_firms(month: int, firms, opts: Options, p: Params, out: Series) -> int:
-    """Counts, physical outcomes, private money and per-firm public costs; returns this month's contacts."""
+    """Counts, physical outcomes, private money, the cash book's totals (cash, debt, arrears, defaults, losses,
+    penalties) and per-firm public costs; returns this month's contacts."""
     K = len(opts.capex_fixed)
     required = required_level(month, p)
     n_contacts = 0
@@ -66,6 +69,16 @@ def record_firms(month: int, firms, opts: Options, p: Params, out: Series) -> in
     acc_land = out.public_cost[month, Cost.PARK_LAND]
     acc_status_compliant = out.status[month, 0]
     acc_status_short = out.status[month, 1]
+    acc_rate_subsidy = out.public_cost[month, Cost.RATE_SUBSIDY]
+    acc_guarantee = out.public_cost[month, Cost.GUARANTEE]
+    acc_plant_loss = out.public_cost[month, Cost.PLANT_LOAN]
+    acc_lost = out.loan_losses[month].copy()
+    acc_cash = out.cash[month]
+    acc_debt = out.debt[month]
+    acc_penalties = out.penalties[month]
+    acc_in_arrears = out.in_arrears[month]
+    acc_defaults = out.defaults[month]
+    acc_insolvencies = out.insolvencies[month]
     for i in range(firms.shape[0]):
         f = firms[i]
         if f.contacted:
@@ -73,6 +86,16 @@ def record_firms(month: int, firms, opts: Options, p: Params, out: Series) -> in
         acc_private_investment += f.spent
         acc_relocation += f.paid_relocation
         acc_land += f.paid_land
+        acc_rate_subsidy += f.paid_rate_subsidy
+        acc_guarantee += f.paid_guarantee
+        acc_plant_loss += f.paid_plant_loss
+        acc_penalties += f.cf_penalty
+        if f.default_month:
+            acc_defaults += 1
+            for c in range(acc_lost.shape[0]):
+                acc_lost[c] += f.lost[c]
+        if f.insolvent:
+            acc_insolvencies += 1
         if f.aware:
             acc_aware += 1
         if f.reached:
@@ -84,12 +107,17 @@ def record_firms(month: int, firms, opts: Options, p: Params, out: Series) -> in
             out.by_sector[month, f.sector] += 1
             out.by_size[month, f.size_class] += 1
             out.by_member[month, 1 if f.member else 0] += 1
-        if f.status != ACTIVE:
+        if f.status != ACTIVE:  # its loans were carried away or written off as it left
             out.status[month, f.status + 1] += 1
             for k in range(K):
                 if has_bit(f.adopted, k):
                     out.by_option[month, k] += 1
             continue
+        acc_cash += f.cash
+        if f.cash < 0.0:
+            acc_in_arrears += 1
+        for s in range(f.loan.shape[0]):
+            acc_debt += f.loan[s]
         remaining_water = 1.0
         remaining_load = 1.0
         w = f.water_use
@@ -169,6 +197,16 @@ def record_firms(month: int, firms, opts: Options, p: Params, out: Series) -> in
     out.public_cost[month, Cost.PARK_LAND] = acc_land
     out.status[month, 0] = acc_status_compliant
     out.status[month, 1] = acc_status_short
+    out.public_cost[month, Cost.RATE_SUBSIDY] = acc_rate_subsidy
+    out.public_cost[month, Cost.GUARANTEE] = acc_guarantee
+    out.public_cost[month, Cost.PLANT_LOAN] = acc_plant_loss
+    out.loan_losses[month] = acc_lost
+    out.cash[month] = acc_cash
+    out.debt[month] = acc_debt
+    out.penalties[month] = acc_penalties
+    out.in_arrears[month] = acc_in_arrears
+    out.defaults[month] = acc_defaults
+    out.insolvencies[month] = acc_insolvencies
     return n_contacts
 
 

@@ -45,6 +45,7 @@ SCHEME = 109
 GUARANTEE = 110
 HORIZON = 111
 DEMO = 112
+INSTALLED = 120  # + option index (120..127): installed base at month 0
 
 
 @njit(cache=True, inline="always")

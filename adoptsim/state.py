@@ -20,6 +20,14 @@ from .outcome_table import PAID_AT_ADOPTION, PUBLIC, SERIES, Cost, dim_sizes  # 
 # Ways an adoption is financed.
 FIN_NONE, FIN_OWN, FIN_BANK, FIN_SCHEME, FIN_CONSORTIUM = -1, 0, 1, 2, 3
 
+# Lenders (``loan_kind`` of a loan slot); FIN_PLANT is a member's share of its body's plant loans.
+FIN_PLANT = 4
+#: Loan slots of a firm: one per option (slot k finances option k), then the member's share of its common
+#: plant's loans and the loan for its own upfront part of the plant.
+MAX_OPTIONS = 8  # adopted is a uint8 bit set
+SLOT_PLANT_SHARE, SLOT_PLANT_OWN = MAX_OPTIONS, MAX_OPTIONS + 1
+N_LOANS = MAX_OPTIONS + 2
+
 # Firm status (each month every initial firm is in exactly one).
 ACTIVE, IN_PARK, AWAY, CLOSED = 0, 1, 2, 3
 NEVER = 10**9  # a month that never comes (e.g. exit_month without an exit rule)
@@ -44,10 +52,12 @@ FIRM_FIELDS = (
     ("revenue", np.float64, "currency/yr"),
     ("horizon", np.float64, "months: longest acceptable payback"),
     ("export_share", np.float64, "share of output sold to brand buyers"),
+    ("margin", np.float64, "operating margin, share of revenue (before cleaner-production items and debt)"),
+    ("reserve", np.float64, "currency: its normal free cash (the initial cash), rebuilt from the margin after spending"),
     # state, evolving monthly
-    ("cash", np.float64, "currency: own funds for investment"),
+    ("cash", np.float64, "currency: free cash (own funds for investment), carried month to month by the cash book"),
     ("aware", np.bool_, "knows cleaner options exist"),
-    ("belief", np.float64, "perceived share of the true savings"),
+    ("belief", (np.float64, (MAX_OPTIONS,)), "perceived share of each option's true savings"),
     ("adopted", np.uint8, "bit k set when option k is installed"),
     ("reached", np.bool_, "contacted by outreach at least once"),
     ("status", np.int64, "0 at its site, 1 relocated into the park, 2 relocated out, 3 closed"),
@@ -58,6 +68,21 @@ FIRM_FIELDS = (
     ("plant_level", np.int64, "compliance level its common plant gives it this month (0 if none or idle)"),
     ("plant_removed", np.float64, "share of its load the common plant removes this month"),
     ("plant_recovered", np.float64, "share of its effluent the common plant returns for reuse this month"),
+    # loans: one slot per option, then the common plant's (rules/cashbook.py)
+    ("loan", (np.float64, (N_LOANS,)), "outstanding principal per loan slot"),
+    ("loan_rate", (np.float64, (N_LOANS,)), "1/yr interest rate per slot"),
+    ("loan_due", (np.float64, (N_LOANS,)), "principal repaid per month per slot (straight line)"),
+    ("loan_months", (np.int64, (N_LOANS,)), "repayments left per slot"),
+    ("loan_kind", (np.int64, (N_LOANS,)), "lender per slot: 1 bank, 2 green scheme, 3 consortium, 4 plant loans"),
+    ("loan_public", (np.float64, (N_LOANS,)), "share of a default loss public money bears per slot"),
+    ("loan_subsidy", (np.float64, (N_LOANS,)), "1/yr interest-rate subsidy per slot (public, paid monthly)"),
+    ("service", np.float64, "currency/month: debt service due next month on all loans"),
+    ("defaulted", np.bool_, "has defaulted on a loan: no lender lends to it again"),
+    ("arrears", np.int64, "consecutive months ending with negative cash and a negative result"),
+    ("borrowed", np.float64, "currency: loans drawn to date"),
+    ("repaid", np.float64, "currency: principal repaid to date"),
+    ("written_off", np.float64, "currency: principal lost by lenders in its defaults to date"),
+    ("carried_out", np.float64, "currency: principal outstanding when it moved away (repaid outside the cluster)"),
     # this month's scratch
     ("intent", np.int64, "option asked of a vendor this month, or -1"),
     ("priority", np.float64, "vendor queue key this month"),
@@ -70,9 +95,23 @@ FIRM_FIELDS = (
     ("exit_fallback", np.int64, "what it does if no park plot is granted: 2 relocates out, 3 closes"),
     ("paid_relocation", np.float64, "relocation support paid this month"),
     ("paid_land", np.float64, "park land subsidy paid this month"),
+    ("paid_rate_subsidy", np.float64, "interest-rate subsidy paid on its scheme loans this month"),
+    ("paid_guarantee", np.float64, "guarantor's payment on its defaulted loans this month"),
+    ("paid_plant_loss", np.float64, "public plant loans lost in its default this month"),
+    ("lost", (np.float64, (4,)), "principal lost this month by lender (bank, scheme, consortium, plant loans), net of public cover"),
+    ("default_month", np.bool_, "defaulted this month"),
+    ("insolvent", np.bool_, "closed this month because its cash stayed negative"),
+    # the month's cash book (closing cash = cash_open + the lines, rules/cashbook.py)
+    ("cash_open", np.float64, "cash at the start of the month"),
+    ("cf_margin", np.float64, "operating margin earned"),
+    ("cf_running", np.float64, "running costs net of savings of its units and its plant charge"),
+    ("cf_debt", np.float64, "debt service paid (principal and interest)"),
+    ("cf_penalty", np.float64, "penalties and committee fines paid"),
+    ("cf_drawings", np.float64, "owner's drawings (the share of a positive result not retained)"),
+    ("cf_capex", np.float64, "investment paid: options net of public support, plant shares, moves"),
+    ("cf_loans", np.float64, "loans drawn"),
 )
 FIRM_DTYPE = np.dtype([(name, dtype) for name, dtype, _ in FIRM_FIELDS], align=True)
-MAX_OPTIONS = 8  # adopted is a uint8 bit set
 
 
 BODY_FIELDS = (
@@ -161,7 +200,12 @@ DERIVED_PARAMS: tuple[tuple[str, str], ...] = (
     ("cp_build_months", "months of construction (plant design)"),
     ("inlet_max_load", "highest untreated load share a member may send to the plant (plant design)"),
     ("exit_month", "from this month, firms short of the mandate close or relocate (NEVER if no exit rule)"),
-    ("profit_margin", "share of revenue a firm loses per year if it closes (profile)"),
+    ("import_duty", "share of the imported value of equipment paid as customs duty (profile)"),
+    ("retained_share", "share of a positive monthly result a firm keeps as free cash (profile)"),
+    ("default_rate", "1/yr probability a borrower defaults for reasons outside the model (profile)"),
+    ("debt_cover", "minimum monthly margin / debt service lenders accept (profile)"),
+    ("arrears_limit", "months of negative cash after which a firm is insolvent and closes"),
+    ("demo_option", "index of the option the demonstration pilots install"),
     ("park_land_cost", "currency per plot (profile)"),
     ("park_fee", "currency/yr park fee (profile)"),
     ("move_cost_per_m3", "currency per m3/yr of water use to move (profile)"),
@@ -216,6 +260,13 @@ class Signals(NamedTuple):
     outreach_member: float    # contact probability this month
     outreach_other: float
     water_cost: float         # extra supply cost per m3 from last month's drawdown
+    option_share: np.ndarray         # float64 per option: share of firms that installed it
+    local_option_share: np.ndarray   # float64 (locality, option)
+    dropout_share: np.ndarray        # float64 per option: share of firms that installed it and dropped it
+    local_dropout_share: np.ndarray  # float64 (locality, option)
+    local_visit: np.ndarray   # float64 per locality: probability a firm there visits its demo site this month
+    visit_member: float       # probability a member elsewhere visits a demonstration site this month
+    visit_other: float        # ... and any other firm elsewhere
 
 
 Series = NamedTuple("Series", [(m.name, np.ndarray) for m in SERIES])

@@ -36,8 +36,11 @@ def run(seed: int = 1, **kw) -> AdoptionModel:
 
 @pytest.fixture(scope="module")
 def collective():
-    """Every collective mechanism at once: plant with co-finance, park plots, mandate exit, water feedback."""
-    return run(**MANDATE, **PLANT, **FINANCE, **CO_FINANCE, relocation_park_plots=20, relocation_land_subsidy=0.5,
+    """Every collective mechanism at once: plant with co-finance, park plots, mandate exit, water feedback.
+
+    Co-finance without a consortium share: some chapters build, others' proposals lapse, so every way out is taken."""
+    return run(**MANDATE, **PLANT, **FINANCE, common_plant_grant_share=0.4, common_plant_interest_free_share=0.3,
+               relocation_park_plots=20, relocation_land_subsidy=0.5,
                relocation_support_share=0.3, common_plant_organising_cost_per_member=1000.0,
                common_plant_committee_monitoring=0.2, common_plant_committee_penalty=1e6, water_feedback=True)
 
@@ -69,8 +72,9 @@ def test_collective_public_costs_are_the_sum_of_their_outlays(collective):
     built = m.bodies.state == PLANT_BUILT
     assert built.any()
     assert cost["plant_grant"] == pytest.approx(0.4 * m.bodies.capex[built].sum(), rel=1e-12)
-    assert cost["plant_loan"] == pytest.approx(0.3 * m.bodies.capex[built].sum() * p.bank_rate * p.loan_term / 24,
-                                               rel=1e-12)
+    # interest forgone on the public loan, plus the public loan members lost in their defaults (at most all of it)
+    forgone = 0.3 * m.bodies.capex[built].sum() * p.bank_rate * p.loan_term / 24
+    assert forgone <= cost["plant_loan"] <= forgone + 0.3 * m.bodies.capex[built].sum()
     in_park = m.firms.status == IN_PARK
     assert cost["park_land"] == pytest.approx(in_park.sum() * 0.5 * p.park_land_cost, rel=1e-12)
     move = p.move_fixed + p.move_cost_per_m3 * m.firms.water_use[in_park]
@@ -97,8 +101,9 @@ def test_free_riding_lowers_pledges():
 
 
 def test_grant_raises_the_build_rate():
-    """A grant lowers each member's share; more chapters build (pooled over seeds, same everything else)."""
-    base = dict(**MANDATE, **PLANT, **FINANCE)
+    """A grant lowers each member's share and, beside a consortium loan, the pledge threshold: more chapters build
+    (pooled over seeds, same everything else)."""
+    base = dict(**MANDATE, **PLANT, **FINANCE, common_plant_consortium_share=0.5)
     built = {g: sum(int(run(seed, **base, common_plant_grant_share=g).series.plants[-1, 3]) for seed in SEEDS)
              for g in (0.0, 0.4)}
     assert built[0.4] > built[0.0]
@@ -148,7 +153,10 @@ def test_park_plots_turn_closures_into_relocations():
 
 
 def test_committee_penalties_raise_pretreatment_in_the_park():
-    kw = dict(cluster="taihu", months=60, common_plant_existing=True, attention=0.3)
+    """Fines above the running cost of pretreatment, owners who look two years ahead, and pretreatment they can pay
+    for (a 70 % capex subsidy, more own cash: lenders do not count avoided fines as income): some mills pretreat."""
+    kw = dict(cluster="taihu", months=60, common_plant_existing=True, attention=0.3, horizon_median=24.0,
+              capex_subsidy_share=0.7, liquidity=3.0)
     etp = lambda m: m.series.by_option[-1, m.profile.option_names.index("etp")]  # noqa: E731
     base = sum(etp(run(seed, **kw)) for seed in SEEDS)
     fined = sum(etp(run(seed, **kw, common_plant_committee_monitoring=0.5, common_plant_committee_penalty=2e5))

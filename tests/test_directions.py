@@ -99,8 +99,11 @@ def test_liquidity_scales_every_firms_cash():
 
 
 def test_a_contact_with_a_business_case_is_an_evaluation():
-    """With attention 0 nobody evaluates on their own; a contact bringing a costed case still prompts one."""
-    base = dict(cluster="moradabad", n_firms=500, months=24, attention=0.0, outreach_reach_per_month=50.0)
+    """With attention 0 nobody evaluates on their own; a contact bringing a costed case still prompts one.
+
+    No penalties, since a fine prompts an evaluation too."""
+    base = dict(cluster="moradabad", n_firms=500, months=24, attention=0.0, outreach_reach_per_month=50.0,
+                enforcement_penalty=0.0)
     for seed in SEEDS:
         plain = AdoptionModel(scenario(seed=seed, **base)).run()
         case = AdoptionModel(scenario(seed=seed, **base, outreach_business_case=2.0)).run()

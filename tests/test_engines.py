@@ -8,6 +8,7 @@ import pytest
 
 from adoptsim import AdoptionModel
 from adoptsim.run import tabulate
+from adoptsim.state import PUBLIC
 from conftest import scenario
 
 # Small scenarios that switch on every mechanism between them.
@@ -39,7 +40,7 @@ CASES = {
         relocation_park_plots=20, relocation_land_subsidy=0.5, relocation_support_share=0.3, water_feedback=True),
     "taihu-park-committee": dict(
         cluster="taihu", months=48, common_plant_existing=True, common_plant_committee_monitoring=0.5,
-        common_plant_committee_penalty=2e5, attention=0.3, buyer_platform_engaged_share=0.5,
+        common_plant_committee_penalty=5e4, attention=0.3, demonstration_pilots=1, buyer_platform_engaged_share=0.5,
         buyer_platform_pressure=0.05, water_feedback=True),
 }
 
@@ -78,9 +79,13 @@ def test_collective_cases_exercise_the_layer():
     k = AdoptionModel(scenario(**CASES["kanpur-collective"])).run().series
     assert k.plants[-1, 3] > 0 and k.connected.max() > 0 and k.pledgers.max() > 0
     assert k.status[-1, 2] > 0 and k.status[-1, 4] > 0 and k.idle_units.max() > 0
-    assert k.water_cost.max() > 0 and k.public_cost[:, 11:].sum(axis=0).min() > 0
+    collective = [PUBLIC.index(name) for name in ("plant_grant", "plant_loan", "pledge_organising",
+                                                   "relocation_support", "park_land", "guarantee")]
+    assert k.water_cost.max() > 0 and k.public_cost[:, collective].sum(axis=0).min() > 0
+    assert k.defaults.sum() > 0 and k.debt.max() > 0 and k.penalties.sum() > 0   # the cash book's paths too
     t = AdoptionModel(scenario(**CASES["taihu-park-committee"])).run().series
-    assert t.connected[-1] == 23 and t.operating_common.max() > 0
+    assert t.connected[0] == 23 and t.connected[-1] > 0 and t.operating_common.max() > 0
+    assert t.insolvencies.sum() > 0   # committee fines close the weakest untreated mills
 
 
 def test_capacity_queue_binds_and_engines_agree():

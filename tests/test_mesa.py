@@ -162,11 +162,13 @@ def test_agent_reading_reporter_sees_each_month_under_run():
 
 def test_agent_reporters_one_row_per_firm_per_month():
     s = scenario(**{**SMALL, "months": 6})
-    m = AdoptionModel(s, agent_reporters={"belief": "belief", "adopter": "is_adopter"}).run()
+    m = AdoptionModel(s, agent_reporters={"cash": "cash", "adopter": "is_adopter"}).run()
     frame = m.datacollector.get_agent_vars_dataframe()
     assert len(frame) == m.n_firms * (s.months + 1)
     last = frame.xs(float(s.months), level=0)
-    assert np.array_equal(last["belief"].to_numpy(), m.firms.belief)
+    assert np.array_equal(last["cash"].to_numpy(), m.firms.cash)
+    names = m.profile.option_names
+    assert m.firm_agents.to_list()[0].belief == dict(zip(names, m.firms.belief[0, :len(names)].tolist()))
     assert last["adopter"].sum() == m.series.adopters[-1]
     first = frame.xs(0.0, level=0)
     assert first["adopter"].sum() == m.series.adopters[0]

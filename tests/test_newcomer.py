@@ -307,10 +307,10 @@ def test_summary_under_a_mandate_shows_status_and_loads_the_profile_gives():
 
 def test_cli_summary_is_the_scenario_aware_one(tmp_path, capsys):
     scenario = tmp_path / "plain.toml"
-    scenario.write_text('cluster = "kanpur"\nmonths = 12\nn_firms = 40\n')
+    scenario.write_text('cluster = "moradabad"\nmonths = 12\nn_firms = 40\n')
     assert main(["run", str(scenario), "--out", str(tmp_path / "o"), "--no-figure"]) == 0
     out = capsys.readouterr().out
-    assert "plain (kanpur, 40 firms, 12 months)" in out and "compliant" not in out and "COD" not in out
+    assert "plain (moradabad, 40 firms, 12 months)" in out and "compliant" not in out and "COD" not in out
 
 
 def test_load_scenario_and_run_take_a_shipped_name_too(tmp_path, monkeypatch):

@@ -153,10 +153,13 @@ def _check_invariants(world, scenario: Scenario) -> None:
     # water saved cannot exceed water used
     assert np.all(s.water_saved <= f.water_use.sum() * (1 + 1e-12))
 
-    # demonstration pilots are in place (aware adopters) from month 0
+    # demonstration pilots and the profile's installed base are in place (aware adopters) from month 0
+    from adoptsim.population import build_world
+
     pilots = min(scenario.levers.demonstration.pilots, n)
-    assert s.adopters[0] == pilots
-    assert s.aware[0] == pilots
+    start = build_world(scenario).firms
+    assert s.adopters[0] == (start.adopted != 0).sum() >= pilots
+    assert s.aware[0] == start.aware.sum() == ((start.adopted != 0) | start.demo).sum()
     assert int(f.demo.sum()) == pilots
 
     # blocked options are never installed after month 0

@@ -26,12 +26,17 @@ class _Strict(BaseModel):
 class Sector(_Strict):
     share: float = Field(ge=0, le=1)
     revenue_per_m3: float = Field(gt=0)
+    operating_margin: float = Field(ge=0, le=1)   # profit before investment and debt service / revenue
 
 
 class SizeClass(_Strict):
     share: float = Field(ge=0, le=1)
     water_use_median: float = Field(gt=0)
     water_use_sigma: float = Field(ge=0, le=3)
+    # Correlated traits: when given, override the profile-wide value for firms of this size class.
+    credit_access: float | None = Field(default=None, ge=0, le=1)
+    association_share: float | None = Field(default=None, ge=0, le=1)
+    export_share_mean: float | None = Field(default=None, ge=0, le=1)
 
 
 class Option(_Strict):
@@ -50,6 +55,7 @@ class Option(_Strict):
     compliance_level: Literal[0, 1, 2]
     imported_share: float = Field(ge=0, le=1)
     buyer_credit: float = Field(ge=0, le=1)
+    installed_share: float = Field(default=0.0, ge=0, le=1)   # share of firms with it installed at month 0
 
 
 class ProfileInfo(_Strict):
@@ -64,6 +70,10 @@ class ProfileInfo(_Strict):
     credit_access: float = Field(ge=0, le=1)
     bank_rate: float = Field(ge=0, le=2)
     loan_term_months: int = Field(ge=1, le=600)
+    default_rate: float = Field(ge=0, le=1)         # yearly probability a borrower defaults (outside shocks)
+    debt_service_cover: float = Field(ge=1)         # lenders' minimum monthly margin / monthly debt service
+    retained_share: float = Field(ge=0, le=1)       # share of monthly operating margin kept as investable cash
+    import_duty: float = Field(ge=0, le=1)          # customs duty on imported CP equipment / imported value
     cash_share_median: float = Field(ge=0)
     cash_share_sigma: float = Field(ge=0, le=3)
     inspection_rate: float = Field(ge=0, le=1)
@@ -94,7 +104,6 @@ class ParkInfo(_Strict):
     park_fee: float = Field(ge=0)
     move_fixed: float = Field(ge=0)
     move_cost_per_m3: float = Field(ge=0)
-    profit_margin: float = Field(ge=0, le=1)   # share of revenue lost per year by closing
 
 
 class WaterInfo(_Strict):

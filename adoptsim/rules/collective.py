@@ -1,6 +1,6 @@
-r"""Collective action: idle treatment, common plants, exit and relocation.
+r"""Collective action: idle treatment, common plants, leaving the site.
 
-Four rules, each for one entity, written once and run by both engines.
+The rules, each for one entity, written once and run by both engines.
 
 **Operate or idle** (every installed unit, every month). Unit *k* of firm *i*
 runs when its yearly value of running is not negative:
@@ -37,10 +37,9 @@ construction delay; pledgers then connect and late joiners (free riders) may
 connect at the same price. The plant runs when its connected members' exposure
 to penalties and buyers exceeds its operating cost.
 
-**Exit** (a firm still short of a mandate after its grace period, and not
-waiting for a plant): a park plot if the park has room and it can finance the
-move net of support and land subsidy; else out of the cluster if allowed and
-affordable; else it closes.
+**Leave** (a firm whose survival choice, :mod:`adoptsim.rules.survival`, is
+an exit): into the park if it was granted a plot, else its fallback (move
+out or close). A mover takes its loans with it; a closing firm defaults.
 """
 
 from __future__ import annotations
@@ -49,11 +48,15 @@ import numpy as np
 from numba import njit
 
 from .. import rng
-from ..state import (ACTIVE, AWAY, CLOSED, NEVER, EXIT_AWAY, EXIT_CLOSE, EXIT_NONE, EXIT_PARK, FIN_NONE, IN_PARK,
-                     PLANT_BUILDING, PLANT_BUILT, PLANT_FAILED, PLANT_PLEDGING, Options, Params)
+from ..state import (ACTIVE, AWAY, CLOSED, EXIT_AWAY, EXIT_NONE, EXIT_PARK, FIN_NONE, FIN_PLANT, IN_PARK, NEVER,
+                     PLANT_BUILDING, PLANT_BUILT, PLANT_FAILED, PLANT_PLEDGING, SLOT_PLANT_OWN, SLOT_PLANT_SHARE,
+                     Options, Params)
+from .cashbook import borrow, borrow_for, carry_out, default_loans, leave_site, settle
 from .economics import (acceptance_probability, committee_penalty, credit_of, exit_threat, expected_penalty,
                         level_of, payback_months)
-from .finance import financing, interest
+from .finance import financing
+from .plant_terms import plant_loans, plant_terms
+from .survival import relocation_costs
 
 
 @njit(cache=True, inline="always")
@@ -95,14 +98,6 @@ def operate(f, month: int, opts: Options, p: Params, water_cost: float) -> None:
 
 
 @njit(cache=True, inline="always")
-def share_of(f, b, p: Params) -> float:
-    """The member's share of its body's plant cost (by flow or equal)."""
-    if p.cp_by_flow:
-        return f.water_use / b.member_flow if b.member_flow > 0.0 else 0.0
-    return 1.0 / b.members if b.members > 0 else 0.0
-
-
-@njit(cache=True, inline="always")
 def connection_value(f, month: int, opts: Options, p: Params, water_cost: float) -> float:
     """Yearly value to the firm of being connected to a running common plant."""
     level = level_of(f.adopted, f, opts)
@@ -119,21 +114,9 @@ def connection_value(f, month: int, opts: Options, p: Params, water_cost: float)
 
 
 @njit(cache=True, inline="always")
-def plant_terms(f, b, p: Params) -> tuple:
-    """(total cost to the member, upfront part) of joining the body's plant."""
-    share = share_of(f, b, p)
-    grant = p.common_plant_grant_share * b.capex
-    loans = (p.common_plant_interest_free_share + p.common_plant_consortium_share) * b.capex
-    consortium = p.common_plant_consortium_share * b.capex
-    total = share * (b.capex - grant) + share * consortium * p.bank_rate * p.loan_term / 24.0 + p.cp_fee
-    upfront = share * max(0.0, b.capex - grant - loans) + p.cp_fee
-    return total, upfront
-
-
-@njit(cache=True, inline="always")
 def consider_plant(f, key: int, b, month: int, opts: Options, p: Params, water_cost: float) -> None:
-    """A member weighs pledging to (or, once built, connecting to) its body's plant."""
-    if b.state != PLANT_PLEDGING and b.state != PLANT_BUILT:
+    """A member weighs pledging to its body's plant (proposed or being built) or, once built, connecting to it."""
+    if b.state != PLANT_PLEDGING and b.state != PLANT_BUILDING and b.state != PLANT_BUILT:
         return
     if f.pledged:
         return
@@ -153,40 +136,17 @@ def consider_plant(f, key: int, b, month: int, opts: Options, p: Params, water_c
 
 @njit(cache=True, inline="always")
 def connect(f, b, p: Params) -> None:
-    """Connect a pledged member to its built plant, paying its upfront share."""
+    """Connect a pledged firm to its built plant: it pays its upfront part and takes on its share of the plant's loans."""
     total, upfront = plant_terms(f, b, p)
     kind, loan, rate = financing(f, upfront, p)
-    f.cash -= upfront - loan
-    f.spent += upfront + interest(loan, rate, p)
+    debt, blended, public = plant_loans(f, b, p)
+    f.cf_capex += upfront + debt
+    if kind != FIN_NONE:  # the rest comes out of cash (if it no longer can, into arrears)
+        borrow_for(f, SLOT_PLANT_OWN, loan, kind, rate, p)
+    borrow(f, SLOT_PLANT_SHARE, debt, FIN_PLANT, blended, public, 0.0, p)
+    settle(f)
+    f.spent += upfront + debt
     f.connected = True
-
-
-@njit(cache=True, inline="always")
-def relocation_costs(f, p: Params) -> tuple:
-    """(net cost of a park plot to the firm, support paid, land subsidy paid, cost of moving out)."""
-    move = p.move_fixed + p.move_cost_per_m3 * f.water_use
-    support = p.relocation_support_share * move
-    land = p.relocation_land_subsidy * p.park_land_cost
-    park = move - support + p.park_land_cost - land + p.park_fee
-    return park, support, land, move
-
-
-@njit(cache=True, inline="always")
-def exit_choice(f, key: int, month: int, opts: Options, p: Params, regulator_level: int) -> None:
-    """Past the grace period and short of the mandate: ask for a park plot, move out or close."""
-    f.exit_choice = EXIT_NONE
-    if p.mandate_level <= 0 or month < p.exit_month or regulator_level >= p.mandate_level:
-        return
-    park, support, land, move = relocation_costs(f, p)
-    fallback = EXIT_CLOSE
-    if p.relocation_out_of_cluster and financing(f, move, p)[0] != FIN_NONE:
-        fallback = EXIT_AWAY
-    f.exit_fallback = fallback
-    if p.relocation_park_plots > 0 and financing(f, park, p)[0] != FIN_NONE:
-        f.exit_choice = EXIT_PARK
-        f.priority = rng.draw(key, rng.EXIT_PRIORITY)
-    else:
-        f.exit_choice = fallback
 
 
 @njit(cache=True, inline="always")
@@ -196,23 +156,25 @@ def leave(f, p: Params) -> None:
     if choice == EXIT_NONE:
         return
     park, support, land, move = relocation_costs(f, p)
-    if choice == EXIT_PARK:
-        kind, loan, rate = financing(f, park, p)
-        f.cash -= park - loan
-        f.spent += park
-        f.paid_relocation = support
-        f.paid_land = land
-        f.status = IN_PARK
-    elif choice == EXIT_AWAY:
-        f.cash -= move - financing(f, move, p)[1]
-        f.spent += move
-        f.status = AWAY
+    if choice == EXIT_PARK or choice == EXIT_AWAY:
+        cost = park if choice == EXIT_PARK else move
+        kind, loan, rate = financing(f, cost, p)
+        if kind == FIN_NONE:  # a fallback it cannot finance comes out of cash
+            loan = 0.0
+        f.cf_capex += cost
+        f.cf_loans += loan
+        f.borrowed += loan
+        f.carried_out += loan
+        carry_out(f)  # its loans go with it
+        settle(f)
+        f.spent += cost
+        if choice == EXIT_PARK:
+            f.paid_relocation = support
+            f.paid_land = land
+        leave_site(f, IN_PARK if choice == EXIT_PARK else AWAY)
     else:
-        f.status = CLOSED
-    f.connected = False
-    f.pledged = False
-    f.plant_level = 0
-    f.operating = 0
+        default_loans(f)
+        leave_site(f, CLOSED)
 
 
 @njit(cache=True, inline="always")
@@ -288,8 +250,9 @@ def tally(bodies, firms, month: int, opts: Options, p: Params) -> None:
         if f.body < 0 or f.status != ACTIVE:
             continue
         b = bodies[f.body]
-        b.members += 1
-        b.flow_now += f.water_use
+        if f.member:  # a non-member that joined the plant counts in pledges and connections only
+            b.members += 1
+            b.flow_now += f.water_use
         if f.pledged:
             b.pledgers += 1
             b.pledged_flow += f.water_use

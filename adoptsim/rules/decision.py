@@ -1,4 +1,4 @@
-"""One firm's month: hear, learn, weigh, ask a vendor; and the adoption itself.
+"""One firm's month: keep its books, survive a mandate, hear, learn, weigh, ask a vendor; and the adoption itself.
 
 Both functions take one firm's record ``f`` (a row of the firm table) and
 write only that record.
@@ -11,11 +11,22 @@ import math
 from numba import njit
 
 from .. import rng
-from ..state import (ACTIVE, EXIT_NONE, FIN_NONE, FIN_SCHEME, PLANT_BUILDING, PLANT_BUILT, PLANT_PLEDGING, Cost, Options,
+from ..state import (ACTIVE, EXIT_NONE, FIN_NONE, FIN_OWN, PLANT_BUILDING, PLANT_BUILT, PLANT_PLEDGING, Cost, Options,
                      Params, Signals)
-from .collective import connect, consider_plant, exit_choice, operate
-from .economics import acceptance_probability, annual_benefit, capex, has, level_of, payback_months, public_support
+from .cashbook import borrow_for, month_book, open_book, settle
+from .collective import connect, consider_plant, operate
+from .economics import (acceptance_probability, annual_benefit, capex, compliance_level, has, payback_months,
+                        public_support)
 from .finance import financing, interest
+from .survival import ROUTE_PLANT, ROUTE_STAY, choose_route, take_route, under_notice
+
+VISIT = 8  # monthly draw: visits a demonstration site this month
+
+
+@njit(cache=True, inline="always")
+def option_income(f, k: int, opts: Options) -> float:
+    """What option k earns the firm a month (its savings net of running costs; negative for treatment)."""
+    return opts.savings_per_m3[k] * f.water_use / 12.0
 
 
 @njit(cache=True, inline="always")
@@ -24,34 +35,48 @@ def option_cost(f, k: int, opts: Options, p: Params) -> tuple:
     gross = capex(f, k, opts)
     subsidy, rebate, reward = public_support(gross, k, opts, p)
     net = max(0.0, gross - subsidy - rebate - reward)
-    kind, loan, rate = financing(f, net, p)
+    kind, loan, rate = financing(f, net, p, option_income(f, k, opts))
     return net + interest(loan, rate, p), kind, loan, rate
 
 
 @njit(cache=True, inline="always")
-def realised_savings(f, opts: Options, p: Params, water_cost: float) -> float:
-    """True net money savings per year of the firm's running options (and its common plant's charge)."""
-    total = 0.0
-    for k in range(len(opts.savings_per_m3)):
-        if (f.operating >> k) & 1 == 1:
-            total += opts.savings_per_m3[k] * f.water_use
-            if p.water_feedback:
-                total += opts.water_saving[k] * f.water_use * water_cost
-    if f.plant_level > 0 or f.plant_removed > 0.0:  # connected to a running plant
-        total -= p.cp_opex_per_m3 * f.water_use
-        if p.water_feedback:
-            total += f.plant_recovered * f.water_use * water_cost
-    return total
+def learn(f, peer_w: float, sig: Signals, loc: int, opts: Options, p: Params, contacted: bool, visited: bool) -> None:
+    """Update the firm's belief in each option from adopters, drop-outs, demonstrations and contacts.
+
+    :math:`b_k \\leftarrow b_k + (1-b_k)(1-e^{-g_k})`, then :math:`b_k \\leftarrow b_k e^{-\\lambda_x x_k}`, with
+    gain :math:`g_k = \\lambda_p \\phi_k + \\lambda_d D_k + \\lambda_c C + \\lambda_v V_k` and drop-out share :math:`x_k`.
+    The peer signal of option k is the share of firms that installed it plus the spill-over share *s* of those
+    that installed only other options, :math:`\\phi_k = a_k + s\\,(a - a_k)`, cluster-wide and local mixed by w.
+    """
+    member = f.member
+    w = peer_w
+    s = p.belief_spillover
+    for k in range(len(opts.capex_fixed)):
+        wide = sig.option_share[k] + s * (sig.share_all - sig.option_share[k])
+        local = sig.local_option_share[loc, k] + s * (sig.local_share[loc] - sig.local_option_share[loc, k])
+        peer = (1.0 - w) * wide + w * local
+        gain = p.learn_peer * peer + (p.outreach_business_case if contacted else 0.0)
+        if k == p.demo_option:
+            seen = sig.local_demo[loc] or (member and sig.member_demo)
+            gain += (p.learn_demo if seen else 0.0) + (p.demonstration_visit_learning if visited else 0.0)
+        b = f.belief[k]
+        b = b + (1.0 - b) * (1.0 - math.exp(-gain))
+        dropped = (1.0 - w) * sig.dropout_share[k] + w * sig.local_dropout_share[loc, k]
+        if dropped > 0.0:
+            b *= math.exp(-p.learn_dropout * dropped)
+        f.belief[k] = b
 
 
 @njit(cache=True, inline="always")
 def firm_month(f, month: int, opts: Options, p: Params, sig: Signals, bodies) -> None:
     """Advance firm ``f`` by one month up to its request for an installation.
 
-    Writes ``cash``, ``aware``, ``belief``, ``contacted``, ``intent`` (chosen
-    option or -1) and ``priority`` (vendor queue key); the collective layer
-    (``operating``, plant connection and pledge, ``exit_choice``). Reads its
-    body's record (last month's state) but never writes it.
+    Opens and keeps its cash book (``rules/cashbook.py``); writes ``aware``,
+    ``belief``, ``contacted``, ``intent`` (chosen option or -1) and
+    ``priority`` (vendor queue key); the collective layer (``operating``, plant
+    connection and pledge) and, under a mandate, its survival choice
+    (``exit_choice``). Reads its body's record (last month's state) but never
+    writes it.
     """
     key = rng.stream(p.seed, f.id, month)  # every draw below is keyed (seed, firm, month, purpose)
     f.intent = -1
@@ -59,9 +84,11 @@ def firm_month(f, month: int, opts: Options, p: Params, sig: Signals, bodies) ->
     f.paid_relocation = 0.0
     f.paid_land = 0.0
     f.exit_choice = EXIT_NONE
+    open_book(f)
     if f.status != ACTIVE:
         return
-    b = bodies[max(f.body, 0)]
+    home = f.body if f.body >= 0 else min(f.locality, bodies.shape[0] - 1)  # a non-member may join its locality's plant
+    b = bodies[home]
     if f.body >= 0:
         if f.pledged and not f.connected and b.state == PLANT_BUILT:
             connect(f, b, p)
@@ -70,22 +97,24 @@ def firm_month(f, month: int, opts: Options, p: Params, sig: Signals, bodies) ->
         f.plant_removed = p.cp_removed if running else 0.0
         f.plant_recovered = p.cp_recovered if running else 0.0
     operate(f, month, opts, p, sig.water_cost)
-    if f.adopted or f.connected:
-        f.cash += realised_savings(f, opts, p, sig.water_cost) / 12.0
+    # regulators let a pledger wait for its plant: no closure, no fine
+    waiting = f.pledged and not f.connected and (b.state == PLANT_PLEDGING or b.state == PLANT_BUILDING)
+    month_book(f, key, month, opts, p, sig.water_cost, waiting)
+    if f.status != ACTIVE:  # insolvent
+        return
 
-    if p.mandate_level > 0 and month >= p.exit_month:
-        if p.inspect_operation:
-            seen = level_of(f.operating, f, opts)
-        else:  # presence checks: installed units and a connection count, running or not
-            seen = level_of(f.adopted, f, opts)
-            if f.connected and p.cp_level > seen:
-                seen = p.cp_level
-        waiting = f.body >= 0 and f.pledged and not f.connected and (
-            b.state == PLANT_PLEDGING or b.state == PLANT_BUILDING)
-        if not waiting:
-            exit_choice(f, key, month, opts, p, seen)
-            if f.exit_choice != EXIT_NONE:
-                return
+    if under_notice(f, month, opts, p):
+        if waiting:
+            return
+        f.aware = True
+        route, k = choose_route(f, b, month, opts, p, sig.water_cost)
+        take_route(f, key, route, k, p)
+        if route == ROUTE_PLANT:
+            f.body = home
+            if b.state == PLANT_BUILT:
+                connect(f, b, p)
+        if route != ROUTE_STAY:
+            return
     if f.body >= 0 and not f.connected:
         consider_plant(f, key, b, month, opts, p, sig.water_cost)
         if f.pledged and b.state == PLANT_BUILT:  # a late joiner connects at once
@@ -97,31 +126,44 @@ def firm_month(f, month: int, opts: Options, p: Params, sig: Signals, bodies) ->
     f.contacted = contacted
     if contacted:
         f.reached = True
+    visit_p = sig.local_visit[f.locality] if sig.local_demo[f.locality] else (sig.visit_member if member else sig.visit_other)
+    visited = visit_p > 0.0 and rng.draw(key, VISIT) < visit_p
     loc = f.locality
     peer = (1.0 - p.locality_weight) * sig.share_all + p.locality_weight * sig.local_share[loc]
 
+    fined = f.cf_penalty > 0.0  # the inspector (or committee) names what would have passed
     if not f.aware:
         hazard = p.p_innovation + p.q_imitation * peer
         if member:
             hazard += p.q_association * sig.share_members
-        if contacted or rng.draw(key, rng.AWARE) < 1.0 - math.exp(-hazard):
+        if contacted or visited or rng.draw(key, rng.AWARE) < 1.0 - math.exp(-hazard):
             f.aware = True
         else:
+            if fined:
+                choose_option(f, key, month, opts, p, sig, True)
             return
 
-    demo_seen = 1.0 if (sig.local_demo[loc] or (member and sig.member_demo)) else 0.0
-    learning = p.learn_peer * peer + p.learn_demo * demo_seen + (p.outreach_business_case if contacted else 0.0)
-    b = f.belief
-    f.belief = b + (1.0 - b) * (1.0 - math.exp(-learning))
+    learn(f, p.locality_weight, sig, loc, opts, p, contacted, visited)
 
-    # a contact that brings a costed business case is an evaluation; otherwise inertia decides
-    prompted = contacted and p.outreach_business_case > 0.0
+    # a contact that brings a costed business case, or a demo visit, is an evaluation; otherwise inertia
+    # decides, except that a fine prompts the firm to weigh the options that would raise its compliance
+    prompted = (contacted and p.outreach_business_case > 0.0) or visited
     if not prompted and rng.draw(key, rng.ATTEND) >= p.attention:
+        if fined:
+            choose_option(f, key, month, opts, p, sig, True)
         return
+    choose_option(f, key, month, opts, p, sig, False)
+
+
+@njit(cache=True, inline="always")
+def choose_option(f, key: int, month: int, opts: Options, p: Params, sig: Signals, compliance_only: bool) -> None:
+    """Weigh every open option (or only those raising the firm's compliance level) and ask a vendor for the
+    accepted one with the shortest payback (writes ``intent`` and ``priority``)."""
+    level = compliance_level(f, opts)
     best = -1
     best_payback = math.inf
     for k in range(len(opts.capex_fixed)):
-        if has(f, k) or opts.blocked[k]:
+        if has(f, k) or opts.blocked[k] or (compliance_only and opts.compliance_level[k] <= level):
             continue
         cost, kind, loan, rate = option_cost(f, k, opts, p)
         if kind == FIN_NONE:
@@ -137,20 +179,18 @@ def firm_month(f, month: int, opts: Options, p: Params, sig: Signals, bodies) ->
 
 @njit(cache=True, inline="always")
 def adopt(f, k: int, opts: Options, p: Params) -> None:
-    """Install option k at firm ``f``: pay, borrow, and book the public outlays on ``f``."""
+    """Install option k at firm ``f``: pay from cash, borrow the rest, and book the public outlays on ``f``."""
     gross = capex(f, k, opts)
     subsidy, rebate, reward = public_support(gross, k, opts, p)
     net = max(0.0, gross - subsidy - rebate - reward)
-    kind, loan, rate = financing(f, net, p)
-    f.cash -= net - loan
+    kind, loan, rate = financing(f, net, p, option_income(f, k, opts))
+    f.cf_capex += net
+    if kind != FIN_NONE and kind != FIN_OWN:
+        borrow_for(f, k, loan, kind, rate, p)
+    settle(f)
     f.adopted |= 1 << k
     f.operating |= 1 << k
-    f.paid[:] = 0.0
     f.paid[Cost.SUBSIDY] = subsidy
     f.paid[Cost.TARIFF_REBATE] = rebate
     f.paid[Cost.RECOGNITION] = reward
-    if kind >= FIN_SCHEME and p.green_finance_enabled:
-        f.paid[Cost.RATE_SUBSIDY] = loan * (p.bank_rate - rate) * p.loan_term / 24.0
-        if kind == FIN_SCHEME and not f.bank:
-            f.paid[Cost.GUARANTEE] = loan * p.green_finance_guarantee_loss
     f.invested = net

@@ -2,15 +2,16 @@ r"""What an option costs a firm and what it is worth to it, per year.
 
 .. math::
 
-    C_{ik} &= \max\bigl(0,\; K_{ik} - \min(s K_{ik}, \bar s) - r\,m_k K_{ik} - R\bigr) + I_{ik},
+    C_{ik} &= \max\bigl(0,\; K_{ik} - \min(s K_{ik}, \bar s) - r\,\tau\, m_k K_{ik} - R\bigr) + I_{ik},
     \qquad K_{ik} = K^0_k + \kappa_k w_i \\
-    B_{ik} &= b_i^{+}\, \sigma_k w_i
+    B_{ik} &= b_{ik}^{+}\, \sigma_k w_i
              + \bigl[\Pi_i(L_i) - \Pi_i(\max(L_i, \ell_k))\bigr]
              + e\,\pi\, x_i\, Y_i \max(0, \beta_k - \beta_i)
 
-with capex :math:`K`, subsidy share *s* and cap, tariff rebate *r* on the
-imported share :math:`m_k`, recognition reward *R*, loan interest *I*;
-perceived savings (belief applies to gains only), expected annual penalty
+with capex :math:`K`, subsidy share *s* and cap, tariff rebate: the share *r*
+of the import duty :math:`\tau` (profile ``import_duty``) on the imported share
+:math:`m_k`; recognition reward *R*, loan interest *I*; perceived savings (the
+firm's belief in option *k* applies to gains only), expected annual penalty
 :math:`\Pi` at compliance level *L*, and buyer value from export share *x*
 and revenue *Y*.
 """
@@ -44,7 +45,7 @@ def public_support(gross: float, k: int, opts: Options, p: Params) -> tuple:
     support never exceeds the capex.
     """
     subsidy = min(p.capex_subsidy_share * gross, p.capex_subsidy_cap)
-    rebate = min(p.tariff_rebate_share * opts.imported_share[k] * gross, gross - subsidy)
+    rebate = min(p.tariff_rebate_share * p.import_duty * opts.imported_share[k] * gross, gross - subsidy)
     reward = min(p.recognition_reward, max(0.0, gross - subsidy - rebate))
     return subsidy, rebate, reward
 
@@ -106,19 +107,26 @@ def buyer_credit(f, opts: Options) -> float:
 
 
 @njit(cache=True, inline="always")
+def mandate_credence(month: int, p: Params) -> float:
+    """Probability firms put on the mandate standing: 1 - legal uncertainty, and 1 once closures have begun."""
+    return 1.0 if month >= p.exit_month else 1.0 - p.mandate_legal_uncertainty
+
+
+@njit(cache=True, inline="always")
 def expected_penalty(level: int, month: int, horizon: float, p: Params) -> float:
     """Expected penalties per year for a firm at compliance ``level``.
 
     Below the discharge standard (level 1) the baseline regime applies. A
     mandate counts once its deadline is within the firm's horizon, discounted
-    by the probability firms put on it being struck down (legal uncertainty).
+    by the probability firms put on it being struck down (legal uncertainty),
+    until closures begin (:func:`mandate_credence`).
     """
     per_year = 12.0 * p.inspection_rate
     penalty = 0.0
     if level < 1:
         penalty += per_year * p.penalty
     if p.mandate_level > 0 and level < p.mandate_level and p.mandate_deadline_month - month <= horizon:
-        penalty += per_year * p.mandate_penalty * (1.0 - p.mandate_legal_uncertainty)
+        penalty += per_year * p.mandate_penalty * mandate_credence(month, p)
     return penalty
 
 
@@ -127,11 +135,11 @@ def exit_threat(f, level: int, month: int, p: Params) -> float:
     """Profit per year a firm stands to lose by closure when the mandate is enforced by exit.
 
     Counts, like the mandate penalty, once the exit month is within the
-    firm's horizon, discounted by the legal uncertainty.
+    firm's horizon, discounted by the legal uncertainty until closures begin.
     """
     if p.mandate_level <= 0 or level >= p.mandate_level or p.exit_month - month > f.horizon:
         return 0.0
-    return p.profit_margin * f.revenue * (1.0 - p.mandate_legal_uncertainty)
+    return f.margin * f.revenue * mandate_credence(month, p)
 
 
 @njit(cache=True, inline="always")
@@ -146,7 +154,7 @@ def annual_benefit(f, k: int, month: int, opts: Options, p: Params, water_cost: 
     if p.water_feedback:
         savings += opts.water_saving[k] * f.water_use * water_cost
     if savings > 0.0:
-        savings *= f.belief
+        savings *= f.belief[k]
     if f.connected:
         savings += committee_penalty(f, f.adopted, opts, p) - committee_penalty(f, f.adopted | (1 << k), opts, p)
     level = compliance_level(f, opts)

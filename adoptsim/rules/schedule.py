@@ -69,7 +69,7 @@ def water_cost_before(month: int, out: Series) -> float:
 @njit(cache=True)
 def month_signals(month: int, firms, bodies, opts: Options, p: Params, cost: ClusterCosts, out: Series) -> Signals:
     """What every firm observes this month, from last month's state."""
-    return cluster_signals(firms, p, water_cost_before(month, out))
+    return cluster_signals(firms, p, water_cost_before(month, out), len(opts.capex_fixed))
 
 
 @njit(cache=True)

@@ -5,20 +5,39 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..state import Params, Signals
+from ..state import ACTIVE, CLOSED, Params, Signals
+
+
+@njit(cache=True, inline="always")
+def first_served(reach: float, n_first: int, n: int) -> tuple:
+    """(probability for the first group, for the rest) when ``reach`` contacts go to the first group first."""
+    c_first = min(1.0, reach / n_first) if n_first > 0 else 0.0
+    spill = max(0.0, reach - n_first)
+    c_rest = min(1.0, spill / (n - n_first)) if n > n_first else 0.0
+    return c_first, c_rest
 
 
 @njit(cache=True)
-def cluster_signals(firms, p: Params, water_cost: float = 0.0) -> Signals:
-    """Adopter shares (all, members, per locality), demo visibility, outreach odds, water cost.
+def cluster_signals(firms, p: Params, water_cost: float = 0.0, n_options: int = 1) -> Signals:
+    """Adopter shares (all, members, per locality, per option), drop-outs, demo visibility and visits,
+    outreach odds, water cost.
 
-    Computed from integer counts, so the result does not depend on firm order.
+    Each running demonstration site hosts ``visits_per_month`` firms: its own locality's first; what the locality
+    cannot absorb goes to association members in other localities first, then to the other firms.
+
+    A drop-out of option k is a firm that installed it and left it idle, or closed. Computed from integer
+    counts, so the result does not depend on firm order.
     """
     n = firms.shape[0]
     L = p.n_localities
+    K = n_options
     local_n = np.zeros(L, np.int64)
     local_a = np.zeros(L, np.int64)
+    local_k = np.zeros((L, K), np.int64)
+    local_x = np.zeros((L, K), np.int64)
     local_demo = np.zeros(L, np.bool_)
+    local_mem = np.zeros(L, np.int64)
+    local_sites = np.zeros(L, np.int64)
     n_adopt = 0
     n_mem = 0
     n_mem_adopt = 0
@@ -31,27 +50,63 @@ def cluster_signals(firms, p: Params, water_cost: float = 0.0) -> Signals:
         if any_adopted:
             n_adopt += 1
             local_a[loc] += 1
+            for k in range(K):
+                if (f.adopted >> k) & 1 == 1:
+                    local_k[loc, k] += 1
+                    if f.status == CLOSED or (f.status == ACTIVE and (f.operating >> k) & 1 == 0):
+                        local_x[loc, k] += 1
         if f.member:
             n_mem += 1
+            local_mem[loc] += 1
             if any_adopted:
                 n_mem_adopt += 1
             if f.demo:
                 member_demo = True
         if f.demo:
             local_demo[loc] = True
+            if f.status == ACTIVE:
+                local_sites[loc] += 1
     local_share = np.zeros(L)
+    local_option = np.zeros((L, K))
+    local_dropout = np.zeros((L, K))
+    option_share = np.zeros(K)
+    dropout_share = np.zeros(K)
     for loc in range(L):
         if local_n[loc] > 0:
             local_share[loc] = local_a[loc] / local_n[loc]
+            for k in range(K):
+                local_option[loc, k] = local_k[loc, k] / local_n[loc]
+                local_dropout[loc, k] = local_x[loc, k] / local_n[loc]
+    if n > 0:
+        for k in range(K):
+            total_k = 0
+            total_x = 0
+            for loc in range(L):
+                total_k += local_k[loc, k]
+                total_x += local_x[loc, k]
+            option_share[k] = total_k / n
+            dropout_share[k] = total_x / n
     share_all = n_adopt / n if n > 0 else 0.0
     share_mem = n_mem_adopt / n_mem if n_mem > 0 else 0.0
     reach = p.outreach_reach_per_month
-    if p.outreach_by_association:
-        # members first; what the association cannot absorb goes to the rest
-        c_mem = min(1.0, reach / n_mem) if n_mem > 0 else 0.0
-        spill = max(0.0, reach - n_mem)
-        c_other = min(1.0, spill / (n - n_mem)) if n > n_mem else 0.0
+    if p.outreach_by_association:  # members first; what the association cannot absorb goes to the rest
+        c_mem, c_other = first_served(reach, n_mem, n)
     else:
         c_mem = min(1.0, reach / n) if n > 0 else 0.0
         c_other = c_mem
-    return Signals(share_all, share_mem, local_share, local_demo, member_demo, c_mem, c_other, water_cost)
+    # demo days: a site's neighbours first; the visits its locality cannot absorb go to members elsewhere, then the rest
+    local_visit = np.zeros(L)
+    spill = 0.0
+    n_mem_out = 0
+    n_out = 0
+    for loc in range(L):
+        visits = local_sites[loc] * p.demonstration_visits_per_month
+        if local_sites[loc] > 0:
+            local_visit[loc] = min(1.0, visits / local_n[loc])
+            spill += max(0.0, visits - local_n[loc])
+        else:
+            n_mem_out += local_mem[loc]
+            n_out += local_n[loc]
+    v_mem, v_other = first_served(spill, n_mem_out, n_out)
+    return Signals(share_all, share_mem, local_share, local_demo, member_demo, c_mem, c_other, water_cost,
+                   option_share, local_option, dropout_share, local_dropout, local_visit, v_mem, v_other)

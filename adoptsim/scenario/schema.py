@@ -62,6 +62,14 @@ class Behaviour(_Strict):
     learn_peer: float = F(2.0, 0, 50, unit="1/month", doc="belief learning rate per unit peer-adopter share")
     learn_demo: float = F(0.3, 0, 5, unit="1/month", doc="belief learning rate from a visible demonstration site",
                           source="case-study, CHINA: demo mill 'generating strong interest'; rate assumed")
+    belief_spillover: float = F(0.5, 0, 1, doc="how far seeing peers adopt one option raises belief in the others "
+                                "(0: each option's belief learns only from its own adopters; 1: one shared belief)",
+                                source="assumption: the same auditors and the same kind of savings stand behind every "
+                                       "option, so an adopter of one is partial evidence on the rest; no seed figure")
+    learn_dropout: float = F(2.0, 0, 50, unit="1/month",
+                             doc="belief loss rate per unit share of peers who installed an option and dropped it "
+                                 "(left it idle, or closed)",
+                             source="assumption: as strong as learning from adopters (learn_peer's default); no seed figure")
     attention: float = F(0.08, 0, 1, unit="1/month", doc="probability an aware firm evaluates options in a month (inertia)",
                          source="MODEL.md Behavioural evidence: ~13-25 % uptake of paying measures (ENWORKS/DECC); rate assumed")
     horizon_median: float = F(9.0, 0.1, 120, unit="months", doc="median longest acceptable payback",
@@ -88,7 +96,9 @@ class GreenFinance(_Strict):
     enabled: bool = Field(False, description="a green-finance scheme exists")
     rate_subsidy: float = F(0.0, 0, 1, unit="1/yr", doc="interest-rate reduction on scheme loans")
     guarantee: float = F(0.0, 0, 1, doc="share of credit-rationed firms a partial guarantee brings to credit")
-    guarantee_loss: float = F(0.05, 0, 1, doc="expected loss on guaranteed loans paid by the public guarantor")
+    guarantee_cover: float = F(0.75, 0, 1, doc="share of a defaulted guaranteed loan's outstanding principal the public guarantor pays",
+                               source="literature: India's CGTMSE credit guarantee covers 75-85 % of the amount in default "
+                                      "(85 % for micro loans); the lower end used")
     consortium: bool = Field(False, description="association members can borrow through a consortium loan")
     scheme_awareness: float = F(1.0, 0, 1, doc="share of firms that know the scheme exists",
                                 source="case-study, INDIA: schemes 'under-utilised ... lack of awareness'")
@@ -96,7 +106,8 @@ class GreenFinance(_Strict):
 
 
 class TariffRebate(_Strict):
-    share: float = F(0.0, 0, 1, doc="rebate on import duty, as a share of the imported part of capex",
+    share: float = F(0.0, 0, 1, doc="share of the import duty on the imported part of capex refunded "
+                                    "(the duty rate is the profile's import_duty)",
                      source="sindh, 4.4.2 Technology barriers: 'reduce import tariffs on CP technologies'")
 
 
@@ -110,6 +121,15 @@ class Demonstration(_Strict):
     option: str = Field("", max_length=200, description="option the pilots install (default: the first option)")
     placement: Literal["association", "random"] = Field("association", description="where pilots are placed")
     cost_per_pilot: float = F(0.0, 0, MONEY_MAX, unit="currency", doc="public cost of one pilot")
+    visits_per_month: float = F(4.0, 0, COUNT_MAX, unit="firms/pilot/month",
+                                doc="firms one pilot hosts per month on demo days: its neighbours (locality) first, then "
+                                    "association members elsewhere, then the rest",
+                                source="assumption: a demo day a month with a few owners; case-study, PAKISTAN: the business "
+                                       "case was shared with about 300 businesses")
+    visit_learning: float = F(1.0, 0, 10, unit="1/visit", doc="belief learning from one visit (seeing the option run, "
+                              "with its costs and savings); a visit also makes the firm aware and prompts it to weigh its options",
+                              source="assumption: a visit is worth about a costed business case; case-study, CHINA: "
+                                     "the demonstration mill 'generating strong interest'")
 
 
 class Outreach(_Strict):
@@ -178,6 +198,8 @@ class CommonPlant(_Strict):
                              json_schema_extra={"source": "case-study, Key lessons: working through associations"})
     organising_cost_per_member: float = F(0.0, 0, MONEY_MAX, unit="currency/member/month", doc="public cost of organising pledges")
     committee_monitoring: float = F(0.0, 0, 1, unit="1/month", doc="probability the committee samples a member's effluent in a month")
+    non_member_fee: float = F(0.0, 0, MONEY_MAX, unit="currency", doc="one-off fee a non-member pays to join the plant "
+                              "(besides its cost share and the connection fee); non-members join only when a mandate presses them")
     committee_penalty: float = F(0.0, 0, MONEY_MAX, unit="currency", doc="committee penalty per sample over the inlet standard",
                                  source="case-study, CHINA: failing facilities 'are subject to penalties fixed by the Administration Committee'")
 
@@ -190,6 +212,9 @@ class Relocation(_Strict):
                             source="sindh, 4.4.2: 'the government should subsidize lands in industrial parks'")
     support_share: float = F(0.0, 0, 1, doc="share of a firm's moving cost into the park paid by government")
     out_of_cluster: bool = Field(True, description="firms that can pay the move may relocate out of the cluster instead of closing")
+    away_margin_loss: float = F(0.5, 0, 1, doc="share of its operating margin a firm loses by moving out of the cluster "
+                                "(suppliers, skilled labour, buyers of the cluster)",
+                                source="assumption: clusters exist because of these economies; no seed figure, a wide uncertainty")
 
 
 class Water(_Strict):
