@@ -116,8 +116,9 @@ def record_firms(month: int, firms, opts: Options, p: Params, out: Series) -> in
         acc_cash += f.cash
         if f.cash < 0.0:
             acc_in_arrears += 1
-        for s in range(f.loan.shape[0]):
-            acc_debt += f.loan[s]
+        if f.service > 0.0:  # no service due, no loan outstanding
+            for s in range(f.loan.shape[0]):
+                acc_debt += f.loan[s]
         remaining_water = 1.0
         remaining_load = 1.0
         w = f.water_use

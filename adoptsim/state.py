@@ -260,10 +260,8 @@ class Signals(NamedTuple):
     outreach_member: float    # contact probability this month
     outreach_other: float
     water_cost: float         # extra supply cost per m3 from last month's drawdown
-    option_share: np.ndarray         # float64 per option: share of firms that installed it
-    local_option_share: np.ndarray   # float64 (locality, option)
-    dropout_share: np.ndarray        # float64 per option: share of firms that installed it and dropped it
-    local_dropout_share: np.ndarray  # float64 (locality, option)
+    peer_keep: np.ndarray     # float64 (locality, option): exp(-learn_peer * peer signal of the option there)
+    drop_keep: np.ndarray     # float64 (locality, option): exp(-learn_dropout * share who dropped the option)
     local_visit: np.ndarray   # float64 per locality: probability a firm there visits its demo site this month
     visit_member: float       # probability a member elsewhere visits a demonstration site this month
     visit_other: float        # ... and any other firm elsewhere

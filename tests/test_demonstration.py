@@ -60,14 +60,15 @@ def test_drop_outs_lower_belief():
     world = build_world(scenario(cluster="kanpur", months=1))
     f = world.firms[:1].copy()[0]
     K, L = len(world.options.capex_fixed), world.params.n_localities
+    drop = np.full((L, K), np.exp(-world.params.learn_dropout * 0.3))   # 30 % dropped every option, nobody adopted
     sig = Signals(0.0, 0.0, np.zeros(L), np.zeros(L, bool), False, 0.0, 0.0, 0.0,
-                  np.zeros(K), np.zeros((L, K)), np.full(K, 0.3), np.full((L, K), 0.3), np.zeros(L), 0.0, 0.0)
+                  np.ones((L, K)), drop, np.zeros(L), 0.0, 0.0)
     before = f.belief.copy()
-    learn.py_func(f, world.params.locality_weight, sig, 0, world.options, world.params, False, False)
+    learn.py_func(f, sig, 0, world.options, world.params, False, False)
     assert (f.belief[:K] < before[:K]).all()
     p = world.params._replace(learn_dropout=0.0)
     f.belief[:] = before
-    learn.py_func(f, p.locality_weight, sig, 0, world.options, p, False, False)
+    learn.py_func(f, sig._replace(drop_keep=np.ones((L, K))), 0, world.options, p, False, False)
     np.testing.assert_array_equal(f.belief, before)
 
 

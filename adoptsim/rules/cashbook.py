@@ -32,7 +32,8 @@ it has ended ``arrears_limit`` consecutive months with negative cash *and* a
 negative result (it loses money and has nothing left to lose it from): it is
 then insolvent and closes. A one-off shock (a penalty) that leaves cash
 negative while the firm still earns is worked off: the owner draws nothing
-until cash is restored, and a firm with negative cash cannot invest. A default's loss falls on the lender, except the share
+until cash is restored, and a firm with negative cash has no own funds to
+invest (it may still borrow within its credit limit). A default's loss falls on the lender, except the share
 public money covers: a guaranteed scheme loan's guarantee cover (booked as
 ``guarantee``) and the interest-free part of a plant loan (``plant_loan``).
 A firm that moves away takes its loans with it (``carried_out``).
@@ -185,6 +186,8 @@ def carry_out(f) -> None:
 def running_savings(f, opts: Options, p: Params, water_cost: float) -> float:
     """Net money savings per year of the firm's running options, less its common plant's charge."""
     total = 0.0
+    if f.operating == 0 and not f.connected:
+        return total
     for k in range(len(opts.savings_per_m3)):
         if (f.operating >> k) & 1 == 1:
             total += opts.savings_per_m3[k] * f.water_use

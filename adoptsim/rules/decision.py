@@ -40,31 +40,27 @@ def option_cost(f, k: int, opts: Options, p: Params) -> tuple:
 
 
 @njit(cache=True, inline="always")
-def learn(f, peer_w: float, sig: Signals, loc: int, opts: Options, p: Params, contacted: bool, visited: bool) -> None:
+def learn(f, sig: Signals, loc: int, opts: Options, p: Params, contacted: bool, visited: bool) -> None:
     """Update the firm's belief in each option from adopters, drop-outs, demonstrations and contacts.
 
     :math:`b_k \\leftarrow b_k + (1-b_k)(1-e^{-g_k})`, then :math:`b_k \\leftarrow b_k e^{-\\lambda_x x_k}`, with
     gain :math:`g_k = \\lambda_p \\phi_k + \\lambda_d D_k + \\lambda_c C + \\lambda_v V_k` and drop-out share :math:`x_k`.
     The peer signal of option k is the share of firms that installed it plus the spill-over share *s* of those
     that installed only other options, :math:`\\phi_k = a_k + s\\,(a - a_k)`, cluster-wide and local mixed by w.
+    The cluster parts, :math:`e^{-\\lambda_p \\phi_k}` and :math:`e^{-\\lambda_x x_k}` per locality, are computed once a
+    month (:func:`~adoptsim.rules.signals.cluster_signals`); the update is :math:`b_k \\leftarrow 1 - (1-b_k) e^{-g_k}`.
     """
-    member = f.member
-    w = peer_w
-    s = p.belief_spillover
+    contact = math.exp(-p.outreach_business_case) if contacted else 1.0
+    demo = 1.0
+    if sig.local_demo[loc] or (f.member and sig.member_demo):
+        demo *= math.exp(-p.learn_demo)
+    if visited:
+        demo *= math.exp(-p.demonstration_visit_learning)
     for k in range(len(opts.capex_fixed)):
-        wide = sig.option_share[k] + s * (sig.share_all - sig.option_share[k])
-        local = sig.local_option_share[loc, k] + s * (sig.local_share[loc] - sig.local_option_share[loc, k])
-        peer = (1.0 - w) * wide + w * local
-        gain = p.learn_peer * peer + (p.outreach_business_case if contacted else 0.0)
+        keep = sig.peer_keep[loc, k] * contact
         if k == p.demo_option:
-            seen = sig.local_demo[loc] or (member and sig.member_demo)
-            gain += (p.learn_demo if seen else 0.0) + (p.demonstration_visit_learning if visited else 0.0)
-        b = f.belief[k]
-        b = b + (1.0 - b) * (1.0 - math.exp(-gain))
-        dropped = (1.0 - w) * sig.dropout_share[k] + w * sig.local_dropout_share[loc, k]
-        if dropped > 0.0:
-            b *= math.exp(-p.learn_dropout * dropped)
-        f.belief[k] = b
+            keep *= demo
+        f.belief[k] = (1.0 - (1.0 - f.belief[k]) * keep) * sig.drop_keep[loc, k]
 
 
 @njit(cache=True, inline="always")
@@ -143,7 +139,7 @@ def firm_month(f, month: int, opts: Options, p: Params, sig: Signals, bodies) ->
                 choose_option(f, key, month, opts, p, sig, True)
             return
 
-    learn(f, p.locality_weight, sig, loc, opts, p, contacted, visited)
+    learn(f, sig, loc, opts, p, contacted, visited)
 
     # a contact that brings a costed business case, or a demo visit, is an evaluation; otherwise inertia
     # decides, except that a fine prompts the firm to weigh the options that would raise its compliance

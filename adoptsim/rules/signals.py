@@ -67,26 +67,29 @@ def cluster_signals(firms, p: Params, water_cost: float = 0.0, n_options: int = 
             if f.status == ACTIVE:
                 local_sites[loc] += 1
     local_share = np.zeros(L)
-    local_option = np.zeros((L, K))
-    local_dropout = np.zeros((L, K))
-    option_share = np.zeros(K)
-    dropout_share = np.zeros(K)
     for loc in range(L):
         if local_n[loc] > 0:
             local_share[loc] = local_a[loc] / local_n[loc]
-            for k in range(K):
-                local_option[loc, k] = local_k[loc, k] / local_n[loc]
-                local_dropout[loc, k] = local_x[loc, k] / local_n[loc]
-    if n > 0:
-        for k in range(K):
-            total_k = 0
-            total_x = 0
-            for loc in range(L):
-                total_k += local_k[loc, k]
-                total_x += local_x[loc, k]
-            option_share[k] = total_k / n
-            dropout_share[k] = total_x / n
     share_all = n_adopt / n if n > 0 else 0.0
+    # what each locality's firms learn of each option: its adopters (and, by the spill-over share, adopters of the
+    # other options) and its drop-outs, cluster-wide and local mixed by the locality weight
+    w, s = p.locality_weight, p.belief_spillover
+    peer_keep = np.ones((L, K))
+    drop_keep = np.ones((L, K))
+    for k in range(K):
+        total_k = 0
+        total_x = 0
+        for loc in range(L):
+            total_k += local_k[loc, k]
+            total_x += local_x[loc, k]
+        wide_k = total_k / n if n > 0 else 0.0
+        wide_x = total_x / n if n > 0 else 0.0
+        for loc in range(L):
+            own = local_k[loc, k] / local_n[loc] if local_n[loc] > 0 else 0.0
+            dropped = local_x[loc, k] / local_n[loc] if local_n[loc] > 0 else 0.0
+            peer = (1.0 - w) * (wide_k + s * (share_all - wide_k)) + w * (own + s * (local_share[loc] - own))
+            peer_keep[loc, k] = np.exp(-p.learn_peer * peer)
+            drop_keep[loc, k] = np.exp(-p.learn_dropout * ((1.0 - w) * wide_x + w * dropped))
     share_mem = n_mem_adopt / n_mem if n_mem > 0 else 0.0
     reach = p.outreach_reach_per_month
     if p.outreach_by_association:  # members first; what the association cannot absorb goes to the rest
@@ -109,4 +112,4 @@ def cluster_signals(firms, p: Params, water_cost: float = 0.0, n_options: int = 
             n_out += local_n[loc]
     v_mem, v_other = first_served(spill, n_mem_out, n_out)
     return Signals(share_all, share_mem, local_share, local_demo, member_demo, c_mem, c_other, water_cost,
-                   option_share, local_option, dropout_share, local_dropout, local_visit, v_mem, v_other)
+                   peer_keep, drop_keep, local_visit, v_mem, v_other)

@@ -105,7 +105,7 @@ def choose_route(f, b, month: int, opts: Options, p: Params, water_cost: float) 
         v = route_value(h, base + running - expected_penalty(new_level, month, h, p) / 12.0, net - loan, loan, rate, p)
         if v > best_v:
             best, best_k, best_v = ROUTE_COMPLY, k, v
-    if plant_open(b, p):
+    if plant_open(b, p) and not f.connected:  # a firm on an idle plant cannot join it again
         total, upfront = plant_terms(f, b, p)
         kind, loan, rate = financing(f, upfront, p)
         if kind != FIN_NONE:
