@@ -135,7 +135,7 @@ def service_debt(f) -> None:
     f.service = next_service(f)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def default_loans(f) -> None:
     """Write off every loan: the lender loses it, less the share public money covers; no credit again."""
     had = False
@@ -172,7 +172,7 @@ def leave_site(f, status: int) -> None:
     f.operating = 0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def carry_out(f) -> None:
     """A firm that moves away takes its loans with it (repaid outside the cluster)."""
     for s in range(N_LOANS):

@@ -113,7 +113,7 @@ def connection_value(f, month: int, opts: Options, p: Params, water_cost: float)
     return value
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def consider_plant(f, key: int, b, month: int, opts: Options, p: Params, water_cost: float) -> None:
     """A member weighs pledging to its body's plant (proposed or being built) or, once built, connecting to it."""
     if b.state != PLANT_PLEDGING and b.state != PLANT_BUILDING and b.state != PLANT_BUILT:
@@ -134,7 +134,7 @@ def consider_plant(f, key: int, b, month: int, opts: Options, p: Params, water_c
         f.pledged = True
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def connect(f, b, p: Params) -> None:
     """Connect a pledged firm to its built plant: it pays its upfront part and takes on its share of the plant's loans."""
     total, upfront = plant_terms(f, b, p)
@@ -149,7 +149,7 @@ def connect(f, b, p: Params) -> None:
     f.connected = True
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def leave(f, p: Params) -> None:
     """Carry out this month's exit choice (after park plots were allotted)."""
     choice = f.exit_choice

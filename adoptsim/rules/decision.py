@@ -151,7 +151,7 @@ def firm_month(f, month: int, opts: Options, p: Params, sig: Signals, bodies) ->
     choose_option(f, key, month, opts, p, sig, False)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def choose_option(f, key: int, month: int, opts: Options, p: Params, sig: Signals, compliance_only: bool) -> None:
     """Weigh every open option (or only those raising the firm's compliance level) and ask a vendor for the
     accepted one with the shortest payback (writes ``intent`` and ``priority``)."""

@@ -76,7 +76,7 @@ def route_value(months: float, monthly: float, cash_now: float, loan: float, rat
     return months * monthly - cash_now - debt_within(loan, rate, months, p)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def choose_route(f, b, month: int, opts: Options, p: Params, water_cost: float) -> tuple:
     """(route, option) of highest value for a firm under notice; option is the one to install (or -1)."""
     h = f.horizon
@@ -131,7 +131,7 @@ def choose_route(f, b, month: int, opts: Options, p: Params, water_cost: float) 
     return best, best_k
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def exit_fallback(f, p: Params) -> int:
     """What a firm refused a park plot does: move out if allowed and it can finance the move, else close."""
     if p.relocation_out_of_cluster:
@@ -141,7 +141,7 @@ def exit_fallback(f, p: Params) -> int:
     return EXIT_CLOSE
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def take_route(f, key: int, route: int, k: int, p: Params) -> None:
     """Act on a chosen route: ask a vendor, pledge, or choose an exit (carried out by ``leave``)."""
     f.exit_choice = EXIT_NONE
