@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -78,7 +80,7 @@ def test_guarantee_costs_are_the_guaranteed_share_of_booked_defaults():
     world = build_world(scenario(**{**FINANCE, "months": 120}))
     world.firms.bank[:] = False
     world.firms.guaranteed[:] = True
-    world = world.__class__(**{**world.__dict__, "params": world.params._replace(default_rate=0.2)})
+    world = dataclasses.replace(world, params=world.params._replace(default_rate=0.2))
     simulate(world.firms, world.options, world.params, world.cost, world.series, world.bodies)
     cost = dict(zip(PUBLIC, world.series.public_cost.sum(axis=0)))
     lost = dict(zip(LENDERS, world.series.loan_losses.sum(axis=0)))
@@ -95,7 +97,7 @@ def test_consortium_loans_carry_their_default_risk(seed):
     losses = []
     for rate in (0.03, 0.0):
         world = build_world(base)
-        world = world.__class__(**{**world.__dict__, "params": world.params._replace(default_rate=rate)})
+        world = dataclasses.replace(world, params=world.params._replace(default_rate=rate))
         simulate(world.firms, world.options, world.params, world.cost, world.series, world.bodies)
         assert (world.firms.loan_kind == FIN_CONSORTIUM).any()          # consortium loans were drawn
         losses.append(dict(zip(LENDERS, world.series.loan_losses.sum(axis=0)))["consortium"])
@@ -126,7 +128,7 @@ def test_plant_charges_above_the_margin_have_a_consequence():
     per_m3 = f.margin * f.revenue / f.water_use
     # the charge is twice the best margin per m3; penalties high enough that the plant keeps running
     p = world.params._replace(cp_opex_per_m3=2.0 * per_m3.max(), penalty=1e8)
-    world = world.__class__(**{**world.__dict__, "params": p})
+    world = dataclasses.replace(world, params=p)
     simulate(world.firms, world.options, world.params, world.cost, world.series, world.bodies, first=1, last=24)
     members = f.member
     assert members.any()

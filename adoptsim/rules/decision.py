@@ -15,8 +15,8 @@ from ..state import (ACTIVE, EXIT_NONE, FIN_NONE, FIN_OWN, PLANT_BUILDING, PLANT
                      Params, Signals)
 from .cashbook import borrow_for, month_book, open_book, settle
 from .collective import connect, consider_plant, operate
-from .economics import (acceptance_probability, annual_benefit, capex, compliance_level, has, payback_months,
-                        public_support)
+from .economics import (acceptance_probability, annual_benefit, compliance_level, has, net_cost, option_income,
+                        payback_months)
 from .finance import financing, interest
 from .survival import ROUTE_PLANT, ROUTE_STAY, choose_route, take_route, under_notice
 
@@ -24,17 +24,9 @@ VISIT = 8  # monthly draw: visits a demonstration site this month
 
 
 @njit(cache=True, inline="always")
-def option_income(f, k: int, opts: Options) -> float:
-    """What option k earns the firm a month (its savings net of running costs; negative for treatment)."""
-    return opts.savings_per_m3[k] * f.water_use / 12.0
-
-
-@njit(cache=True, inline="always")
 def option_cost(f, k: int, opts: Options, p: Params) -> tuple:
     """(total cost to the firm incl. interest, finance kind, loan, rate) of option k."""
-    gross = capex(f, k, opts)
-    subsidy, rebate, reward = public_support(gross, k, opts, p)
-    net = max(0.0, gross - subsidy - rebate - reward)
+    net = net_cost(f, k, opts, p)[0]
     kind, loan, rate = financing(f, net, p, option_income(f, k, opts))
     return net + interest(loan, rate, p), kind, loan, rate
 
@@ -176,9 +168,7 @@ def choose_option(f, key: int, month: int, opts: Options, p: Params, sig: Signal
 @njit(cache=True, inline="always")
 def adopt(f, k: int, opts: Options, p: Params) -> None:
     """Install option k at firm ``f``: pay from cash, borrow the rest, and book the public outlays on ``f``."""
-    gross = capex(f, k, opts)
-    subsidy, rebate, reward = public_support(gross, k, opts, p)
-    net = max(0.0, gross - subsidy - rebate - reward)
+    net, subsidy, rebate, reward = net_cost(f, k, opts, p)
     kind, loan, rate = financing(f, net, p, option_income(f, k, opts))
     f.cf_capex += net
     if kind != FIN_NONE and kind != FIN_OWN:

@@ -51,6 +51,20 @@ def public_support(gross: float, k: int, opts: Options, p: Params) -> tuple:
 
 
 @njit(cache=True, inline="always")
+def net_cost(f, k: int, opts: Options, p: Params) -> tuple:
+    """(net capex to the firm, subsidy, tariff rebate, reward) of option k: the capex less its public support."""
+    gross = capex(f, k, opts)
+    subsidy, rebate, reward = public_support(gross, k, opts, p)
+    return max(0.0, gross - subsidy - rebate - reward), subsidy, rebate, reward
+
+
+@njit(cache=True, inline="always")
+def option_income(f, k: int, opts: Options) -> float:
+    """What option k earns the firm a month (its savings net of running costs; negative for treatment)."""
+    return opts.savings_per_m3[k] * f.water_use / 12.0
+
+
+@njit(cache=True, inline="always")
 def level_of(bits: int, f, opts: Options) -> int:
     """Highest compliance level among the options in bit set ``bits``, or its common plant's."""
     level = f.plant_level

@@ -38,7 +38,7 @@ from .. import rng
 from ..state import (EXIT_AWAY, EXIT_CLOSE, EXIT_NONE, EXIT_PARK, FIN_NONE, NEVER, PLANT_BUILDING, PLANT_BUILT,
                      PLANT_PLEDGING, Options, Params)
 from .cashbook import running_savings
-from .economics import capex, expected_penalty, has, level_of, mandate_credence, public_support
+from .economics import expected_penalty, has, level_of, mandate_credence, net_cost, option_income
 from .finance import financing
 from .plant_terms import plant_loans, plant_terms
 
@@ -94,10 +94,8 @@ def choose_route(f, b, month: int, opts: Options, p: Params, water_cost: float) 
     for k in range(len(opts.capex_fixed)):
         if has(f, k) or opts.blocked[k] or opts.compliance_level[k] < p.mandate_level:
             continue
-        gross = capex(f, k, opts)
-        subsidy, rebate, reward = public_support(gross, k, opts, p)
-        net = max(0.0, gross - subsidy - rebate - reward)
-        running = opts.savings_per_m3[k] * w / 12.0
+        net = net_cost(f, k, opts, p)[0]
+        running = option_income(f, k, opts)
         kind, loan, rate = financing(f, net, p, running)
         if kind == FIN_NONE:
             continue
