@@ -157,7 +157,7 @@ def test_a_killed_worker_is_one_line_saying_resume(tmp_path):
             os.killpg(parent.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    assert parent.returncode == 2
+    assert parent.returncode == 2, err
     assert "Traceback" not in err
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and "worker process died" in lines[0] and "run the same command again" in lines[0]

@@ -74,16 +74,15 @@ def local_processes(fn: Callable, tasks: list, workers: int) -> Iterator[tuple[i
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
                     i = pending.pop(fut)
-                    try:
-                        result = fut.result()
-                    except BrokenProcessPool:
-                        raise ExecutorError("a worker process died (killed, or out of memory) before finishing "
-                                            "its unit; finished units are saved: run the same command again to "
-                                            "resume") from None
+                    result = fut.result()
                     yield i, result
                     nxt = next(queue, None)
-                    if nxt is not None:
+                    if nxt is not None:  # submit raises too once the pool is broken
                         pending[pool.submit(fn, nxt[1])] = nxt[0]
+        except BrokenProcessPool:
+            raise ExecutorError("a worker process died (killed, or out of memory) before finishing "
+                                "its unit; finished units are saved: run the same command again to "
+                                "resume") from None
         finally:
             for fut in pending:
                 fut.cancel()
