@@ -30,5 +30,5 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[test]"
+.venv/bin/python -m pip install --quiet -e ".[test]" -c constraints.txt  # the pinned numerical stack (constraints.txt)
 echo "setup.sh: ready (.venv/bin/adoptsim)"

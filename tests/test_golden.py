@@ -11,9 +11,18 @@ import json
 
 import pytest
 
-from tests.golden.record import DIGESTS, digests_of, scenario_files
+from tests.golden.record import DIGESTS, ENVIRONMENT, digests_of, environment, scenario_files
 
 GOLDEN = json.loads(DIGESTS.read_text())
+RECORDED_WITH = json.loads(ENVIRONMENT.read_text())
+
+
+def _environment_note() -> str:
+    """Which versions differ from those the digests were recorded with ('' if none)."""
+    now = environment()
+    differ = [f"{k} {RECORDED_WITH.get(k)} -> {now.get(k)}" for k in sorted(set(now) | set(RECORDED_WITH))
+              if k != "python" and now.get(k) != RECORDED_WITH.get(k)]
+    return f" (recorded with other versions: {', '.join(differ)}; install constraints.txt)" if differ else ""
 
 
 def test_every_shipped_scenario_has_a_golden_record():
@@ -31,4 +40,4 @@ def test_series_bit_identical(name, shipped_calibration):
     want = GOLDEN[name]["columns"]
     assert set(got) == set(want), f"columns changed: {set(got) ^ set(want)}"
     moved = sorted(c for c in want if got.get(c) != want[c])
-    assert not moved, f"{name}: {len(moved)} column(s) moved: {moved[:10]}"
+    assert not moved, f"{name}: {len(moved)} column(s) moved: {moved[:10]}{_environment_note()}"

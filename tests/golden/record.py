@@ -21,6 +21,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 EXPERIMENTS = ROOT / "adoptsim" / "experiments"
 DIGESTS = Path(__file__).with_name("digests.json")
+ENVIRONMENT = Path(__file__).with_name("environment.json")
+#: Packages whose release can move the last bits of a float (pinned in constraints.txt).
+NUMERICAL_STACK = ("numpy", "numba", "llvmlite", "scipy", "pandas", "pyarrow", "mesa")
 HEADLINES = ("share_adopted", "firms_compliant", "firms_relocated_out", "firms_closed", "public_cost_cumulative",
              "water_saved_m3_per_year")
 
@@ -56,9 +59,17 @@ def run_all() -> dict[str, dict]:
     return out
 
 
+def environment() -> dict[str, str]:
+    """Python's and the numerical stack's versions, as installed."""
+    from importlib.metadata import version
+
+    return {"python": sys.version.split()[0]} | {name: version(name) for name in NUMERICAL_STACK}
+
+
 def main() -> int:
     DIGESTS.write_text(json.dumps(run_all(), indent=1, sort_keys=True) + "\n")
-    print(f"wrote {DIGESTS.relative_to(ROOT)}")
+    ENVIRONMENT.write_text(json.dumps(environment(), indent=1, sort_keys=True) + "\n")
+    print(f"wrote {DIGESTS.relative_to(ROOT)} and {ENVIRONMENT.name}")
     return 0
 
 
