@@ -318,8 +318,9 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
         return 2
     reused = len(result.evaluations) - result.new_evaluations
     print(f"\n{len(result.front)} mixes on the Pareto front of {len(result.evaluations)} evaluated "
-          f"({result.new_evaluations} new, {reused} from earlier runs; {result.runs} model runs, "
-          f"{result.seconds:.0f} s):")
+          f"({result.new_evaluations} new, {reused} from earlier runs"
+          + (f"; {result.new_robust} new mix x draw evaluations for --robust" if args.robust else "")
+          + f"; {result.runs} model runs, {result.seconds:.0f} s):")
     print(format_front(problem, result.front))
     if result.robust is not None:
         best = result.robust.iloc[0]

@@ -123,7 +123,8 @@ def _varying_inputs(frame: pd.DataFrame, outcome: str) -> list[str]:
     """Flat parameter keys among the columns that take more than one value (the default inputs)."""
     from .scenario.space import PARAMETERS
 
-    return [c for c in frame.columns if c in PARAMETERS and c != outcome and frame[c].nunique(dropna=False) > 1]
+    return [c for c in frame.columns if c in PARAMETERS and c != outcome and c not in BOOKKEEPING
+            and frame[c].nunique(dropna=False) > 1]
 
 
 def _prepare_inputs(frame: pd.DataFrame, inputs: list[str]) -> pd.DataFrame:

@@ -145,6 +145,8 @@ def test_cli_discover_on_a_sweep(smoke, capsys):
     assert main(["discover", str(smoke), "--outcome", "share_adopted", "--below", f"{cut}"]) == 0
     out = capsys.readouterr().out
     assert "runs fail (share_adopted <" in out
+    inputs = out.split("inputs: ")[1].splitlines()[0].split(", ")
+    assert "seed" not in inputs and {"capex_subsidy_share", "green_finance_guarantee"} <= set(inputs)
     folder = next((smoke / "discover").iterdir())
     assert (folder / "discover.json").exists() and (folder / "boxes.csv").exists()
     assert main(["discover", str(smoke), "--outcome", "share_adoptd", "--below", "0.1"]) == 2

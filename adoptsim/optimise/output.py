@@ -80,7 +80,8 @@ def write_outputs(problem: Problem, result, out: Path, *, figures: bool = True) 
             "levers": {lv.key: {"low": lv.low, "high": lv.high, "step": lv.step} for lv in problem.levers},
             "replicates": problem.replicates, "population": problem.population,
             "generations": problem.generations, "mixes_evaluated": int(len(result.evaluations)),
-            "new_evaluations": result.new_evaluations, "model_runs": result.runs,
+            "new_evaluations": result.new_evaluations, "new_robust_evaluations": result.new_robust,
+            "model_runs": result.runs,
             "seconds": round(result.seconds, 1),
             "front": result.front[levers + list(dict.fromkeys([*problem.objectives, "public_cost"]))]
             .to_dict(orient="records"),

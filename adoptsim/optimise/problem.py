@@ -23,6 +23,7 @@ Format (TOML; ``adoptsim/optimise/problems/optimise-moradabad.toml`` is a worked
     [uncertain]             # for --robust (optional): draws of uncertain parameters, Latin hypercube
     draws = 4
     ranges = { q_imitation = [0.1, 0.4] }
+    mixes = 12              # front mixes ranked, evenly spread along the front (each runs draws x replicates)
 
 Levers and their allowed ranges come from the parameter space
 (:data:`adoptsim.scenario.space.PARAMETERS`); a bound outside a parameter's
@@ -77,6 +78,7 @@ class Uncertain(BaseModel):
 
     draws: int = Field(4, ge=2, le=1000)
     ranges: dict[str, list[float]] = {}
+    mixes: int = Field(12, ge=2, le=10_000, description="front mixes ranked (evenly spread along the front)")
 
 
 class ProblemFile(BaseModel):
@@ -122,6 +124,7 @@ class Problem:
     generations: int
     fixed: dict[str, Any] = field(default_factory=dict)
     draws: list[dict[str, float]] = field(default_factory=list)  # uncertainty sample for --robust
+    robust_mixes: int = 12  # at most this many front mixes are ranked by regret
 
     def seeds(self) -> list[int]:
         """Replicate seeds, the same for every candidate (common random numbers)."""
@@ -274,7 +277,8 @@ def load_problem(ref: str | Path) -> Problem:
     problem = Problem(name=head.name or path.stem, path=origin, base=base, levers=levers,
                       objectives=dict(spec.objectives), budget=head.budget, replicates=head.replicates,
                       seed=head.seed, population=head.population, generations=head.generations,
-                      fixed=dict(spec.fixed), draws=draws)
+                      fixed=dict(spec.fixed), draws=draws,
+                      robust_mixes=spec.uncertain.mixes if spec.uncertain is not None else 12)
     try:  # every corner of the box and each draw must be a valid scenario before anything runs
         problem.scenario({lv.key: lv.snap(lv.low) for lv in levers})
         problem.scenario({lv.key: lv.snap(lv.high) for lv in levers})

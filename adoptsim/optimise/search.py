@@ -92,7 +92,8 @@ class Evaluations:
     problem: Problem
     store: Store
     runner: _Runner
-    new: int = 0          # candidate evaluations made by this call (not read back from the store)
+    new: int = 0          # mixes evaluated by this call (not read back from the store), base scenario
+    new_robust: int = 0   # mix x uncertainty draw evaluations made by this call (--robust)
     runs: int = 0         # model runs made by this call
     order: list[tuple[str, dict, int | None, int]] = field(default_factory=list)  # key, mix, draw, generation
 
@@ -121,7 +122,10 @@ class Evaluations:
                 self.runs += 1
                 if len(got[k]) == len(seeds):  # a candidate is stored once all its replicates have run
                     self.store.put(k, by_key[k], draw, [got[k][j] for j in range(len(seeds))])
-                    self.new += 1
+                    if draw is None:
+                        self.new += 1
+                    else:
+                        self.new_robust += 1
         return [self.store.get(k) for k in keys]
 
 
@@ -142,10 +146,11 @@ class OptimiseResult:
     evaluations: pd.DataFrame       # every mix evaluated: levers, objective means and sds, cost, within budget
     front: pd.DataFrame             # the within-budget Pareto front (a subset of ``evaluations``)
     robust: pd.DataFrame | None     # front mixes ranked by regret across the uncertainty draws (--robust)
-    new_evaluations: int
-    runs: int
+    new_evaluations: int            # mixes of ``evaluations`` run by this call (the rest were read back)
+    runs: int                       # model runs made by this call (robust draws included)
     seconds: float
     files: list[Path] = field(default_factory=list)
+    new_robust: int = 0             # mix x draw evaluations run by this call (--robust)
 
 
 def _objective_matrix(table: pd.DataFrame, objectives: dict[str, str]) -> np.ndarray:
@@ -210,23 +215,28 @@ def optimise(problem: Problem, out: str | Path, *, workers: int = 1, robust: boo
                           f"{ev.new} new evaluations so far ({ev.runs} runs, {time.perf_counter() - t0:.0f} s)",
                           file=sys.stderr, flush=True)
             rows = []
-            for key, mix, _draw, g in ev.order:
+            for key, mix, draw, g in ev.order:
+                if draw is not None:
+                    continue
                 rows.append({"generation": g, **mix, **summarise_replicates(store.get(key), names)})
             evaluations = pd.DataFrame(rows)
             evaluations["within_budget"] = evaluations[_cost_name()] <= problem.budget
             front = pareto_front(evaluations, problem.objectives)
-            robust_table = robust_ranking(problem, ev, front) if robust and len(front) else None
+            robust_table = robust_ranking(problem, ev, front, progress=progress, t0=t0) if robust and len(front) else None
         finally:
             runner.close()
-        result = OptimiseResult(evaluations, front, robust_table, ev.new, ev.runs, time.perf_counter() - t0)
+        result = OptimiseResult(evaluations, front, robust_table, ev.new, ev.runs, time.perf_counter() - t0,
+                                new_robust=ev.new_robust)
         from .output import write_outputs
 
         result.files = write_outputs(problem, result, out, figures=figures)
     return result
 
 
-def robust_ranking(problem: Problem, ev: Evaluations, front: pd.DataFrame) -> pd.DataFrame:
-    """The front's mixes ranked by regret across the uncertainty draws (smallest worst-case regret first).
+def robust_ranking(problem: Problem, ev: Evaluations, front: pd.DataFrame, *, progress: bool = False,
+                   t0: float | None = None) -> pd.DataFrame:
+    """The front's mixes (at most ``problem.robust_mixes``, evenly spread along it) ranked by regret across the
+    uncertainty draws (smallest worst-case regret first).
 
     In each draw, a mix's regret on an objective is how far it falls short of the best front mix in that draw
     (in the objective's unit). ``max_regret_<objective>`` is its worst over the draws; ``regret_score`` is the
@@ -235,6 +245,9 @@ def robust_ranking(problem: Problem, ev: Evaluations, front: pd.DataFrame) -> pd
     ``draws_within_budget`` counts the draws where its mean public money stays within the budget.
     """
     keys = [lv.key for lv in problem.levers]
+    if len(front) > problem.robust_mixes:  # evenly spread along the front (sorted by the first objective)
+        n = problem.robust_mixes
+        front = front.iloc[sorted({round(i * (len(front) - 1) / (n - 1)) for i in range(n)})]
     mixes = [{k: row[k] for k in keys} for _, row in front.iterrows()]
     mixes = [{k: (int(v) if lv.integer else float(v)) for (k, v), lv in zip(m.items(), problem.levers)} for m in mixes]
     names = list(dict.fromkeys([*problem.objectives, _cost_name()]))
@@ -244,6 +257,10 @@ def robust_ranking(problem: Problem, ev: Evaluations, front: pd.DataFrame) -> pd
             s = summarise_replicates(reps, names)
             for o in names:
                 values[o][i, d] = s[o]
+        if progress:
+            print(f"uncertainty draw {d + 1}/{len(problem.draws)} ({problem.draws[d]}): {len(mixes)} front mixes, "
+                  f"{ev.runs} runs so far" + (f" ({time.perf_counter() - t0:.0f} s)" if t0 is not None else ""),
+                  file=sys.stderr, flush=True)
     table = front[keys].reset_index(drop=True).copy()
     scaled = np.zeros((len(mixes), len(problem.draws)))
     for o, sense in problem.objectives.items():
