@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -218,3 +219,18 @@ def test_small_real_problem(tmp_path):
     assert r is not None and list(r["rank"]) == list(range(1, len(result.front) + 1))
     assert (r["regret_score"].between(0, 1)).all() and r["regret_score"].is_monotonic_increasing
     assert (r["draws_within_budget"] <= 2).all()
+
+
+def test_cli_optimise_resumes_and_names_a_missing_extra(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "real.toml"
+    path.write_text(REAL.format(budget=1e18).replace("population = 6", "population = 4")
+                    .replace("generations = 3", "generations = 1"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["optimise", str(path), "--out", str(out), "--quiet"]) == 0
+    first = capsys.readouterr().out
+    assert "4 new, 0 from earlier runs" in first and (out / "pareto.csv").exists()
+    assert main(["optimise", str(path), "--out", str(out), "--quiet"]) == 0
+    assert "0 new, 4 from earlier runs; 0 model runs" in capsys.readouterr().out
+    monkeypatch.setitem(sys.modules, "pymoo.algorithms.moo.nsga2", None)
+    assert main(["optimise", str(path), "--out", str(out), "--quiet"]) == 2
+    assert "pip install 'adoptsim[optimise]'" in capsys.readouterr().err
