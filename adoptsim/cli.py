@@ -276,6 +276,61 @@ def _cmd_examples(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_discover(args: argparse.Namespace) -> int:
+    """PRIM boxes of a finished sweep; DiscoverError (bad outcome, threshold, missing extra) is one message."""
+    from .discover import DiscoverError, default_folder, discover, format_discovery, sweep_frame, write_discovery
+
+    try:
+        frame = sweep_frame(args.dir, month=args.month)
+        found = discover(frame, args.outcome, below=args.below, above=args.above, inputs=args.inputs,
+                         min_density=args.min_density, max_boxes=args.max_boxes)
+        direction = "below" if args.below is not None else "above"
+        out = Path(args.out) if args.out else default_folder(args.dir, (args.outcome, direction, found.threshold))
+        paths = write_discovery(found, frame, out, figures=not args.no_figures)
+    except DiscoverError as err:
+        print(f"adoptsim: {err}", file=sys.stderr)
+        return 2
+    print(format_discovery(found))
+    print(f"\nwrote {', '.join(p.name for p in paths)} to {out}/")
+    return 0
+
+
+def _cmd_optimise(args: argparse.Namespace) -> int:
+    """NSGA-II over lever mixes under a budget; ProblemError (bad file, other problem in --out) is one message."""
+    from .optimise import ProblemError, load_problem, optimise
+    from .optimise.output import format_front
+
+    try:
+        problem = load_problem(args.problem)
+        out = Path(args.out) if args.out else default_out(problem.name)
+        _writable_folder(out)
+        runs = problem.population * problem.generations * problem.replicates
+        print(f"{problem.name}: {len(problem.levers)} levers, {len(problem.objectives)} objectives, budget "
+              f"{problem.budget:,.0f}; NSGA-II {problem.population} x {problem.generations} generations x "
+              f"{problem.replicates} replicates (at most {runs:,} runs"
+              + (f", then {len(problem.draws)} uncertainty draws per front mix" if args.robust else "")
+              + f"), on {args.workers} worker(s) -> {out}/")
+        _compile_notice()
+        result = optimise(problem, out, workers=args.workers, robust=args.robust, overwrite=args.overwrite,
+                          progress=not args.quiet)
+    except ProblemError as err:
+        print(f"adoptsim: {err}", file=sys.stderr)
+        return 2
+    reused = len(result.evaluations) - result.new_evaluations
+    print(f"\n{len(result.front)} mixes on the Pareto front of {len(result.evaluations)} evaluated "
+          f"({result.new_evaluations} new, {reused} from earlier runs"
+          + (f"; {result.new_robust} new mix x draw evaluations for --robust" if args.robust else "")
+          + f"; {result.runs} model runs, {result.seconds:.0f} s):")
+    print(format_front(problem, result.front))
+    if result.robust is not None:
+        best = result.robust.iloc[0]
+        print(f"\nmost robust mix (smallest worst-case regret over {int(best['draws'])} draws, score "
+              f"{best['regret_score']:.2f}, within budget in {int(best['draws_within_budget'])}): "
+              + ", ".join(f"{lv.key}={best[lv.key]:.4g}" for lv in problem.levers))
+    print(f"\nwrote {', '.join(p.name for p in result.files)} to {out}/")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="adoptsim", description=DESCRIPTION, epilog=EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -343,6 +398,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fps", type=_positive, default=12, help="frames per second (default 12)")
     p.add_argument("--months-per-frame", type=_positive, default=2, help="simulated months per frame (default 2)")
     p.set_defaults(func=_cmd_animate)
+    p = sub.add_parser("discover", help="scenario discovery (PRIM): the input ranges where a sweep's outcome fails")
+    p.add_argument("dir", help="a finished sweep results directory")
+    p.add_argument("--outcome", required=True, help="outcome column at the month, e.g. share_adopted")
+    side = p.add_mutually_exclusive_group(required=True)
+    side.add_argument("--below", type=float, metavar="X", help="a run fails when the outcome is below X")
+    side.add_argument("--above", type=float, metavar="X", help="a run fails when the outcome is above X")
+    p.add_argument("--inputs", nargs="+", metavar="KEY",
+                   help="input columns to box (default: every lever or parameter the sweep varies)")
+    p.add_argument("--month", type=_months, help="month to read the outcome at (default: the last)")
+    p.add_argument("--min-density", type=_level, default=0.8,
+                   help="density a box must reach to be chosen and to search another (default 0.8)")
+    p.add_argument("--max-boxes", type=_positive, default=3, help="boxes to find one after another (default 3)")
+    p.add_argument("--out", help="output folder (default: DIR/discover/<outcome>-<below|above>-<X>)")
+    p.add_argument("--no-figures", action="store_true", help="tables only")
+    p.set_defaults(func=_cmd_discover)
+    p = sub.add_parser("optimise", help="search lever mixes for several objectives under a public budget (NSGA-II)")
+    p.add_argument("problem", help="a problem TOML file, or a shipped problem name (e.g. optimise-moradabad)")
+    p.add_argument("--out", help="results folder (default: adoptsim-out/<problem name>); resumable")
+    p.add_argument("--workers", type=_positive, default=1, help="local worker processes (default 1)")
+    p.add_argument("--robust", action="store_true",
+                   help="also rank the front's mixes by regret across the problem's [uncertain] draws")
+    p.add_argument("--overwrite", action="store_true", help="replace evaluations of a different problem in --out")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=_cmd_optimise)
     p = sub.add_parser("profiles", help="list the shipped cluster profiles")
     p.set_defaults(func=_cmd_profiles)
     p = sub.add_parser("list", help="list the shipped scenarios, sweeps and studies, each with what it is about")
