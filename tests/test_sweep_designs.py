@@ -164,3 +164,11 @@ def test_a_sweep_across_clusters_loads_with_per_cluster_columns_aligned(tmp_path
     assert frame["share_adopted"].notna().all()
     assert np.isfinite(frame["share_adopted"].to_numpy()).all()
     assert isinstance(frame, pd.DataFrame)
+
+
+def test_named_variants_are_crossed_with_the_sample_too():
+    sweep = load_sweep(EXPERIMENTS / "sweep-moradabad-robust.toml")
+    assert [v.name for v in sweep.variants][1:] == ["capex subsidy 30 %", "outreach 23 firms/month",
+                                                    "subsidy + outreach"]
+    assert len(sweep.worlds) == 8 and sweep.runs == 4 * 8 * 5
+    assert all(set(w.overrides) == {"attention", "q_imitation", "horizon_median"} for w in sweep.worlds)

@@ -256,7 +256,7 @@ def _sample(spec: SweepFile, origin: str) -> list[dict[str, Any]]:
 
 def _crossed(spec: SweepFile) -> bool:
     """Levers x uncertainties: an lhs/sobol design with lever settings crosses them with its sample."""
-    return spec.sweep.design in ("lhs", "sobol") and bool(spec.factors)
+    return spec.sweep.design in ("lhs", "sobol") and bool(spec.factors or spec.variant)
 
 
 def _design_points(spec: SweepFile, origin: str) -> list[dict[str, Any]]:
@@ -269,7 +269,7 @@ def _design_points(spec: SweepFile, origin: str) -> list[dict[str, Any]]:
     if head.design in ("lhs", "sobol"):
         if _crossed(spec):
             _sample(spec, origin)  # checked here, used as worlds
-            return _factorial(spec, origin)
+            return _factorial(spec, origin) if spec.factors else []
         return _sample(spec, origin)  # each sample point is a variant compared with the baseline
     return []  # "list": only explicit [[variant]] tables
 
