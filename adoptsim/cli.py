@@ -95,7 +95,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from .examples import resolve
     from .sweep import load_sweep, run_sweep
 
-    sweep = load_sweep(resolve(args.sweep, "sweep"), posterior=args.posterior, draws=args.draws)
+    extra = {k: v for k, v in (("posterior", args.posterior), ("draws", args.draws)) if v is not None}
+    sweep = load_sweep(resolve(args.sweep, "sweep"), **extra)
     out = Path(args.out) if args.out else default_out(sweep.name)
     _writable_folder(out)
     where = f"Dask ({args.dask})" if args.dask else f"{args.workers} worker(s)"
