@@ -95,13 +95,16 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from .examples import resolve
     from .sweep import load_sweep, run_sweep
 
-    sweep = load_sweep(resolve(args.sweep, "sweep"))
+    extra = {k: v for k, v in (("posterior", args.posterior), ("draws", args.draws)) if v is not None}
+    sweep = load_sweep(resolve(args.sweep, "sweep"), **extra)
     out = Path(args.out) if args.out else default_out(sweep.name)
     _writable_folder(out)
-    n_runs = len(sweep.variants) * sweep.replicates
     where = f"Dask ({args.dask})" if args.dask else f"{args.workers} worker(s)"
-    print(f"{sweep.name}: {len(sweep.variants)} scenarios x {sweep.replicates} replicates = {n_runs} runs, "
-          f"on {where} -> {out}/")
+    samples = len({w.sample for w in sweep.worlds if w.sample >= 0})
+    draws = len({w.draw for w in sweep.worlds if w.draw >= 0})
+    worlds = (f" x {samples} uncertainty samples" if samples else "") + (f" x {draws} posterior draws" if draws else "")
+    print(f"{sweep.name}: {len(sweep.variants)} scenarios{worlds} x {sweep.replicates} replicates = "
+          f"{sweep.runs:,} runs, on {where} -> {out}/")
     _compile_notice()
     report = run_sweep(sweep, out, workers=args.workers, dask=args.dask, overwrite=args.overwrite,
                        progress=not args.quiet)
@@ -119,10 +122,14 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from .compare import compare_directory, format_table
 
     table, paths = compare_directory(args.dir, horizons=tuple(args.horizons), level=args.level,
-                                     figures=not args.no_figures)
+                                     figures=not args.no_figures, by=args.by)
     print(format_table(table))
     print(f"\nwrote {', '.join(p.name for p in paths)} to {Path(args.dir) / 'compare'}/")
     return 0
+
+
+#: ``compare --by`` choices (adoptsim.compare.MEASURES; listed here so that the parser imports nothing heavy)
+RANK_BY = ("adoption", "compliance", "water", "pollution", "public-cost", "cost-per-adopter", "cost-per-m3")
 
 
 def _level(text: str) -> float:
@@ -354,6 +361,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true",
                    help="replace results of a different sweep in --out instead of refusing")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--posterior", metavar="CSV",
+                   help="run every scenario over weighted draws of this posterior (flat keys + weight columns)")
+    p.add_argument("--draws", type=_positive, help="posterior draws per scenario (default: the [posterior] "
+                                                   "table's, else 20)")
     p.set_defaults(func=_cmd_sweep)
     p = sub.add_parser("compare", help="rank a sweep's scenarios against its baseline: gains, CIs, cost")
     p.add_argument("dir", help="a sweep results directory")
@@ -361,6 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="months at which to compare (default 60 120; clipped to the sweep's last month)")
     p.add_argument("--level", type=_level, default=0.9, help="confidence level of the intervals (default 0.9)")
     p.add_argument("--no-figures", action="store_true", help="table only")
+    p.add_argument("--by", choices=list(RANK_BY), default="adoption",
+                   help="outcome to rank by (default adoption; compare.csv holds every one with its intervals)")
     p.set_defaults(func=_cmd_compare)
     p = sub.add_parser("sensitivity", help="global sensitivity analysis (Sobol or Morris, via SALib) over a sweep")
     p.add_argument("config", help="a shipped study name (adoptsim list, e.g. sensitivity-moradabad) or a "

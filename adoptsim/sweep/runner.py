@@ -8,9 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
 from ..lock import folder_lock
+from ..scenario import ScenarioError
 from .executors import dask_cluster, dask_connect, in_process, local_processes
-from .spec import Sweep
+from .spec import Sweep, SweepError, world_label
 from .store import Unit, plan_units, prepare, write_unit
 from .work import run_unit
 
@@ -29,16 +34,35 @@ class SweepReport:
 
 
 def tasks_for(sweep: Sweep, units: list[Unit]) -> list[dict]:
+    """The plain-data task of each unit (built, so validated, before anything runs)."""
     variants = {v.id: v for v in sweep.variants}
+    worlds = {(w.sample, w.draw): w for w in sweep.all_worlds}
     tasks = []
     for u in units:
-        v = variants[u.variant]
+        v, w = variants[u.variant], worlds[(u.sample, u.draw)]
+        try:
+            scenario = sweep.scenario(v, w)
+        except ScenarioError as err:
+            raise SweepError(f"sweep {sweep.name}: variant {v.id} ({v.name}) in {world_label(w)}: {err}") from None
         tasks.append({
-            "scenario": sweep.scenario(v).model_dump(mode="json"),
+            "scenario": scenario.model_dump(mode="json"),
             "variant": v.id, "variant_name": v.name,
             "replicates": list(u.replicates), "seeds": [sweep.replicate_seed(r) for r in u.replicates],
         })
     return tasks
+
+
+def with_world(table: pa.Table | pd.DataFrame, unit: Unit) -> pa.Table | pd.DataFrame:
+    """The unit's rows with its ``sample`` and ``draw`` columns (only in sweeps that have worlds)."""
+    if unit.sample < 0 and unit.draw < 0:
+        return table
+    if isinstance(table, pd.DataFrame):
+        table = pa.Table.from_pandas(table, preserve_index=False)
+    at = table.column_names.index("replicate") if "replicate" in table.column_names else 0
+    for offset, (name, value) in enumerate((("sample", unit.sample), ("draw", unit.draw))):
+        if name not in table.column_names:
+            table = table.add_column(at + offset, name, pa.array(np.full(table.num_rows, value, np.int64)))
+    return table
 
 
 def run_sweep(sweep: Sweep, out_dir: str | Path, *, workers: int = 1, dask: str | None = None,
@@ -89,7 +113,7 @@ def _execute(sweep: Sweep, out_dir: Path, units: list[Unit], done: set[str], bad
     runs = 0
     try:
         for i, frame in results:
-            write_unit(out_dir, todo[i], frame, origin=f"sweep {sweep.name}: {todo[i].variant} ({todo[i].key})")
+            write_unit(out_dir, todo[i], with_world(frame, todo[i]), origin=f"sweep {sweep.name}: {todo[i].variant} ({todo[i].key})")
             runs += len(todo[i].replicates)
             if bar is not None:
                 bar.update(len(todo[i].replicates))

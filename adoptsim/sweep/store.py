@@ -15,8 +15,9 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -33,15 +34,18 @@ RUNS = "runs"
 
 @dataclass(frozen=True)
 class Unit:
-    """A variant and the replicates it runs together (one output file)."""
+    """A variant in one world and the replicates it runs together (one output file)."""
 
     variant: str
     first: int
     last: int  # inclusive
+    sample: int = -1  # the world: uncertainty sample point and posterior draw (-1: none)
+    draw: int = -1
 
     @property
     def key(self) -> str:
-        return f"{self.variant}-r{self.first:05d}-{self.last:05d}"
+        world = (f"-x{self.sample:05d}" if self.sample >= 0 else "") + (f"-d{self.draw:05d}" if self.draw >= 0 else "")
+        return f"{self.variant}{world}-r{self.first:05d}-{self.last:05d}"
 
     @property
     def replicates(self) -> range:
@@ -49,10 +53,10 @@ class Unit:
 
 
 def plan_units(sweep: Sweep) -> list[Unit]:
-    """Split every variant's replicates into blocks (default: one block per variant, at most 20)."""
+    """Split every (variant, world)'s replicates into blocks (default: one block of at most 20)."""
     block = sweep.block or min(sweep.replicates, 20)
-    return [Unit(v.id, r, min(r + block, sweep.replicates) - 1)
-            for v in sweep.variants for r in range(0, sweep.replicates, block)]
+    return [Unit(v.id, r, min(r + block, sweep.replicates) - 1, w.sample, w.draw)
+            for v in sweep.variants for w in sweep.all_worlds for r in range(0, sweep.replicates, block)]
 
 
 def manifest_for(sweep: Sweep, units: list[Unit]) -> dict:
@@ -187,8 +191,79 @@ def variant_names(frame: pd.DataFrame, manifest: dict) -> dict[str, str]:
     return names
 
 
+#: Columns that say which run a row belongs to (the factor columns follow ``variant_name``).
+RUN_COLUMNS = ("variant", "variant_name", "sample", "draw", "replicate", "seed")
+
+
+def factor_columns(manifest: dict) -> dict[str, dict[str, Any]]:
+    """Every parameter the sweep varies, by its dotted scenario key (``levers.capex_subsidy.share``),
+    with its value in each variant (the base scenario's where a variant leaves it alone)."""
+    from ..scenario.space import parameter_space
+
+    space = parameter_space()
+    sweep = manifest.get("sweep", {})
+    variants = sweep.get("variants", [])
+    keys = list(dict.fromkeys(k for v in variants for k in v.get("overrides", {}) if k in space))
+    base = sweep.get("base", {})
+    out = {}
+    for key in keys:
+        node: Any = base
+        for part in space[key].path:
+            node = node.get(part) if isinstance(node, dict) else None
+        out[space[key].dotted] = {v["id"]: v.get("overrides", {}).get(key, node) for v in variants}
+    return out
+
+
+def world_columns(manifest: dict) -> dict[str, dict[tuple[int, int], Any]]:
+    """Every uncertain parameter of the worlds (sample points, posterior draws) by dotted key,
+    with its value in each (sample, draw)."""
+    from ..scenario.space import parameter_space
+
+    space = parameter_space()
+    worlds = manifest.get("sweep", {}).get("worlds", [])
+    keys = list(dict.fromkeys(k for w in worlds for k in w.get("overrides", {}) if k in space))
+    return {space[k].dotted: {(int(w["sample"]), int(w["draw"])): w["overrides"].get(k) for w in worlds}
+            for k in keys}
+
+
+def _read_units(out_dir: Path, keys: list[str]) -> pa.Table:
+    """The units' tables, their columns aligned: a column one unit lacks (an option or sector of another
+    cluster) is null there."""
+    tables = [pq.read_table(unit_paths(out_dir, k)[0]) for k in keys]
+    return pa.concat_tables(tables, promote_options="default")
+
+
+def tidy(frame: pd.DataFrame, manifest: dict) -> pd.DataFrame:
+    """One column per varied lever and uncertain parameter (dotted keys, the value used), ``sample`` and
+    ``draw`` (-1 where none), beside the run columns and outcomes."""
+    frame = frame.copy()
+    for col in ("sample", "draw"):
+        if col not in frame:
+            frame[col] = np.int64(-1)
+    added = []
+    for name, values in factor_columns(manifest).items():
+        frame[name] = frame["variant"].map(values)
+        added.append(name)
+    worlds = world_columns(manifest)
+    if worlds:
+        at = pd.MultiIndex.from_arrays([frame["sample"], frame["draw"]])
+        for name, values in worlds.items():
+            frame[name] = pd.Series(values).reindex(at).to_numpy()
+            added.append(name)
+    head = ["variant", "variant_name", *added, "sample", "draw", "replicate", "seed"]
+    head = [c for c in head if c in frame]
+    return frame[head + [c for c in frame.columns if c not in head]]
+
+
 def load_results(out_dir: str | Path) -> tuple[pd.DataFrame, dict]:
-    """The finished, verified runs of the units the manifest names, sorted, and the manifest.
+    """The finished, verified runs of the units the manifest names, as a tidy frame, and the manifest.
+
+    Columns: ``variant``, ``variant_name``, one column per parameter the sweep
+    varies (levers and uncertain parameters, by dotted scenario key, the value
+    used), ``sample`` and ``draw`` (-1 where none), ``replicate``, ``seed``,
+    then the outcomes. Units of variants in different clusters are aligned: a
+    per-cluster column (an option or sector) is null in rows of a cluster
+    without it. Sorted by variant, sample, draw, replicate, month.
 
     A unit whose file fails verification is an error (re-running the sweep
     redoes it); files the manifest does not name are never read.
@@ -205,6 +280,7 @@ def load_results(out_dir: str | Path) -> tuple[pd.DataFrame, dict]:
     keys = [k for k in manifest["units"] if k in done]
     if not keys:
         raise SweepError(f"{out_dir}: no finished runs yet")
-    frame = pa.concat_tables([pq.read_table(unit_paths(out_dir, k)[0]) for k in keys]).to_pandas()
-    frame = frame.sort_values(["variant", "replicate", "month"], kind="stable").reset_index(drop=True)
+    frame = tidy(_read_units(out_dir, keys).to_pandas(), manifest)
+    order = [c for c in ("variant", "sample", "draw", "replicate", "month") if c in frame]
+    frame = frame.sort_values(order, kind="stable").reset_index(drop=True)
     return frame, manifest
