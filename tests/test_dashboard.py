@@ -225,6 +225,32 @@ def _adoption(page) -> float:
     return float(re.search(r"([\d.]+)% of firms have adopted", text).group(1))
 
 
+def _month(page) -> int:
+    return int(re.match(r"Month (\d+) of", page.inner_text(".adoptsim-headline")).group(1))
+
+
+def _play_to_end(page, play: str, months: int = 120, stall: float = 60.0) -> None:
+    """Press play and wait while the months advance, however slowly a loaded machine draws them; fail only
+    if no month passes for ``stall`` seconds (a click lost while the page redraws is pressed again)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.get_by_role("button", name=play).click()
+    stalls = 0
+    while (now := _month(page)) < months:
+        try:
+            page.wait_for_function(
+                f"parseInt(document.querySelector('.adoptsim-headline')?.innerText.slice(6)) > {now}",
+                timeout=stall * 1000)
+            stalls = 0
+        except PlaywrightTimeout:
+            stalls += 1
+            if stalls > 2:
+                raise AssertionError(f"no month passed in {stalls * stall:.0f} s, stuck at month {now}") from None
+            button = page.get_by_role("button", name=play)
+            if button.count() and _month(page) == now:
+                button.click()  # paused with no month passed: the click was lost
+
+
 def _headline_starts(page, text: str, timeout: float = 60_000) -> None:
     page.wait_for_function(f"document.querySelector('.adoptsim-headline')?.innerText.startsWith({text!r})",
                            timeout=timeout)
@@ -281,8 +307,7 @@ def test_page_in_headless_chromium_plays_levers_restarts_and_switches_cluster(ar
                 page.wait_for_selector(".adoptsim-pending")  # the server has the moved lever, and says so
                 assert PENDING in page.inner_text(".adoptsim-settings")
 
-                page.get_by_role("button", name=PLAY).click()
-                _headline_starts(page, "Month 120 ", timeout=180_000)
+                _play_to_end(page, PLAY)
                 settings = page.inner_text(".adoptsim-settings")
                 assert "Capex subsidy: share of the price paid 50 %" in settings and PENDING not in settings
                 after = _adoption(page)
