@@ -197,9 +197,19 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from .validate import validate
 
     out = Path(args.out) if args.out else Path("adoptsim-out") / "validate"
-    report = validate(args.posterior, args.targets, out, workers=args.workers, draws=args.draws)
+    report = validate(args.posterior, args.targets, out, workers=args.workers, draws=args.draws,
+                      seed_sets=args.seed_sets)
+    from .validate.report import coverage
+
     for _, row in report.summary().iterrows():
-        print(f"{row.pattern}. {row.title}  reproduced in {row.reproduced_draws}/{row.draws}")
+        interval = (f" ({row.effect_low:.3g} to {row.effect_high:.3g})" if row.effect_low == row.effect_low else "")
+        contrast = f"; contrast {row.contrast_verdict}" if row.contrast else ""
+        print(f"{row.pattern}. {row.title}\n   passes {row.reproduced_runs}/{row.runs} "
+              f"({100 * row.pass_rate:.0f} %, 95 % CI {100 * row.pass_low:.0f}-{100 * row.pass_high:.0f} %); "
+              f"{row.effect} = {row.effect_mean:.3g}{interval}{contrast}")
+    inside, compared = coverage(report.heldout)
+    if compared:
+        print(f"held-out coverage: {inside} of {compared} observed figures inside the model's 5-95 % range")
     print(f"\nwrote {', '.join(p.name for p in report.files)} to {out}/ ({report.seconds:.0f} s)")
     return 0
 
@@ -387,12 +397,14 @@ def build_parser() -> argparse.ArgumentParser:
     from .calibrate.command import add_parser as add_calibrate_parser
 
     add_calibrate_parser(sub)
-    p = sub.add_parser("validate", help="check MODEL.md's patterns and the held-out Kanpur / Taihu figures")
+    p = sub.add_parser("validate", help="check the patterns of docs/PATTERNS.md (pass rates over seeds) and the held-out Kanpur / Taihu figures")
     p.add_argument("--posterior", help="posterior.csv from adoptsim calibrate (default: the scenario defaults, i.e. the calibrated point)")
     p.add_argument("--targets", help="targets CSV with validation rows (e.g. calibration/data/targets.csv)")
     p.add_argument("--out", help="output folder (default: adoptsim-out/validate)")
     p.add_argument("--workers", type=_positive, default=1, help="local worker processes (default 1)")
     p.add_argument("--draws", type=_positive, default=5, help="posterior draws to check (default 5)")
+    p.add_argument("--seed-sets", type=_positive, default=4,
+                   help="independent seed sets each pattern runs on, per draw: its pass rate (default 4)")
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("dashboard", help="workshop mode: a local web page to play with a cluster's levers")
     p.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")

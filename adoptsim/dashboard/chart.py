@@ -34,6 +34,9 @@ from .model import DashboardModel, Trajectory, trajectory  # noqa: E402
 SCENARIO_COLOR = "#1f6fb4"
 BASELINE_COLOR = "#8c8c8c"
 SIZE = (13.0, 4.3)  # inches
+# What a panel says when neither run has anything to draw on it (rather than an empty 0-1 axis).
+NOTHING = ("No firm adopts in\nthis run or without levers", "No water is saved in\nthis run or without levers",
+           "No public money is spent\nwith these levers")
 DPI = 110
 
 
@@ -96,7 +99,8 @@ def background(model: DashboardModel) -> Background:
     titles = ("Share of firms that adopted", "Water saved (million m³ a year)",
               f"Public money spent ({word} {cur})")
     formats = (PercentFormatter(1.0, decimals=0), FuncFormatter(_tick), FuncFormatter(_tick))
-    for ax, yb, yf, title, fmt in zip(axes, _series(base, money), _series(full, money), titles, formats):
+    for ax, yb, yf, title, fmt, none in zip(axes, _series(base, money), _series(full, money), titles, formats,
+                                            NOTHING):
         ax.plot(x[: len(yb)], yb, color=BASELINE_COLOR, lw=2.2, ls="--")
         ax.set_xlim(0, months / 12)
         ax.set_ylim(0, min(1.0, _top(yb, yf)) if ax is axes[0] else _top(yb, yf))  # a share stops at 100 %
@@ -105,6 +109,10 @@ def background(model: DashboardModel) -> Background:
         ax.set_xlabel("years from start", fontsize=13)
         ax.tick_params(labelsize=12)
         ax.grid(alpha=0.3)
+        if _top(yb, yf) == 1.0 and not np.any(yb) and not np.any(yf):  # nothing to draw: say so, no bare axis
+            ax.set_yticks([0])
+            ax.text(0.5, 0.5, none, transform=ax.transAxes, ha="center", va="center", fontsize=14,
+                    color="#555", wrap=True)
     fig.legend(handles=[Line2D([], [], color=BASELINE_COLOR, lw=2.2, ls="--", label="no intervention"),
                         Line2D([], [], color=SCENARIO_COLOR, lw=3, label="with the levers set")],
                fontsize=13, frameon=False, loc="upper right", ncols=2)

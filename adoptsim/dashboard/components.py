@@ -1,24 +1,25 @@
-"""What the page shows besides Mesa's controls: a plain-language readout, the curves, the legend.
+"""The page's main area: a plain-language readout, the curves, the levers in use, the legend.
 
 Each function adds its elements to the component that calls it
-(:func:`Dashboard`), which subscribes to Mesa's update counter and so redraws
-all of them after every step. (As separate components they would not redraw:
-their only prop, the model, is the same object from step to step.) The chart
+(:func:`Dashboard`), which the page redraws after every month through its
+``tick`` prop. (As separate components they would not redraw: their only
+prop, the model, is the same object from step to step.) The chart
 is a Matplotlib PNG with the moving curves as SVG on top (:mod:`.chart`): no
 JavaScript chart library to fetch, so the page works offline.
 """
 
 from __future__ import annotations
 
+import math
+
 import matplotlib
 
 matplotlib.use("Agg")
 import solara  # noqa: E402
-from mesa.visualization.utils import update_counter  # noqa: E402
 
 from ..scenario import Scenario  # noqa: E402
 from .chart import background_of, overlay  # noqa: E402
-from .controls import CONTROLS, legend, lever_title  # noqa: E402
+from .controls import CONTROLS, LEVERS, legend  # noqa: E402
 from .model import DashboardModel, base_scenario  # noqa: E402
 
 
@@ -60,7 +61,8 @@ def uncosted_levers(config: Scenario) -> list[str]:
         for p in PARAMETERS.group(lever):
             key = p.path[-1]
             if "cost" in key and "currency" in p.unit and getattr(value, key) == 0:
-                out.append(f"{lever_title(lever).lower()} {key.replace('_', ' ')}")
+                title = LEVERS[lever][0] if lever in LEVERS else lever.replace("_", " ")
+                out.append(f"{title.lower()} {key.replace('_', ' ')}")
     return out
 
 
@@ -72,8 +74,13 @@ def collective_lines(model: DashboardModel) -> list[str]:
     running = s.operating_own[m] + s.operating_common[m]
     if park + away + closed == 0 and installed == 0:
         return []
-    lines = [f"Of the {n:,} firms at the start: {compliant:,} meet the standard, {short:,} do not, "
-             f"{park:,} moved to the industrial park, {away:,} moved away, {closed:,} closed."]
+    if model.config.levers.mandate.level > 0:  # "meet the standard" only where there is one
+        lines = [f"Of the {n:,} firms at the start: {compliant:,} meet the standard, {short:,} do not, "
+                 f"{park:,} moved to the industrial park, {away:,} moved away, {closed:,} closed."]
+    else:
+        gone = [f"{k:,} {what}" for k, what in ((park, "moved to the industrial park"), (away, "moved away"),
+                                                (closed, "closed")) if k]
+        lines = [f"Of the {n:,} firms at the start: " + ", ".join(gone) + "."] if gone else []
     if installed > 0:
         lines.append(f"Treatment installed for {installed:,.0f} m3/yr of water use; running: {running / installed:.0%}. "
                      f"Pollution discharged: {s.organic_load[m]:,.0f} t COD/yr.")
@@ -104,8 +111,8 @@ def readout_lines(model: DashboardModel) -> list[str]:
     if missing:
         lines.append("Not in the public money above (no cost set for them here): " + ", ".join(missing) + ".")
     if m >= months:
-        lines.append(f"Finished: {_years(months)} years played. Change the levers and press RESET to try another "
-                     "setting.")
+        lines.append(f"Finished: {_years(months)} years played. Press ▶ to play it again, or change the levers "
+                     "first.")
     return lines
 
 
@@ -137,7 +144,7 @@ def settings(model: DashboardModel) -> list[str]:
         value = c.parameter.value_in(model.config)
         if value == c.parameter.value_in(base):
             continue
-        out.append(f"{lever_title(c.lever)}: {c.path[-1].replace('_', ' ')} {_with_unit(c, value, model)}")
+        out.append(f"{c.title}: {c.words} {_with_unit(c, value, model)}")
     return out
 
 
@@ -146,13 +153,21 @@ def _with_unit(control, value, model: DashboardModel) -> str:
     shown = control.shown(value)
     if control.kind is bool:
         return "yes" if shown else "no"
+    if control.choices:
+        return shown
+    if control.unlimited and math.isinf(shown):
+        return "no limit"
     number = f"{shown:,d}" if control.kind is int else (f"{shown:,.4g}" if abs(shown) < 1e4 else f"{shown:,.0f}")
     unit = control.unit(model.profile)
     return f"{number} {unit}".strip()
 
 
-def Settings(model: DashboardModel):
-    """The levers of the run on screen (what RESET applied), so the room can read them."""
+PENDING = ("You moved levers since this run started: ▶ or STEP starts a new run with them "
+           "(Start again: at once).")
+
+
+def Settings(model: DashboardModel, pending: bool = False):
+    """The levers of the run on screen, so the room can read them; says so when the sidebar differs."""
     rows = settings(model)
     with solara.Column(gap="2px", classes=["adoptsim-settings"]):
         solara.Text("Levers in this run", style={"font-size": "16px", "font-weight": "600"})
@@ -160,6 +175,8 @@ def Settings(model: DashboardModel):
             solara.Text("none: this run is the no-intervention baseline")
         for row in rows:
             solara.Text(row)
+        if pending:
+            solara.Text(PENDING, style={"color": "#b35900", "font-weight": "600"}, classes=["adoptsim-pending"])
 
 
 def Legend(model: DashboardModel):
@@ -172,8 +189,8 @@ def Legend(model: DashboardModel):
                 solara.Text(sentence)
 
 
-HOW_TO = ("Choose a cluster at the top right. Set the levers on the left, press RESET to apply them, then ▶ "
-          "to play ten years month by month (STEP: one month). Grey dashed lines: the same cluster with no "
+HOW_TO = ("Choose a cluster at the top. Set the levers on the left, then press ▶ to play ten years month by "
+          "month (Step: one month; Start again: back to month 0). Grey dashed lines: the same cluster with no "
           "intervention, same firms and same luck.")
 
 # Mesa's sliders show their value only while dragged, and a long label squeezes the slider to a dot.
@@ -192,20 +209,19 @@ SIDEBAR_CSS = """
 
 
 @solara.component
-def Dashboard(model: DashboardModel):
+def Dashboard(model: DashboardModel, pending: bool = False, tick: int = 0):
     """The main area: how to use it, the readout, the curves, the levers in use and what they do.
 
-    Rendered beside SolaraViz rather than as one of its grid components, so it
-    spans the page width; it redraws on every step through Mesa's update counter.
+    ``pending``: the sidebar's levers differ from the run's; ``tick`` changes
+    every month so the page redraws.
     """
-    update_counter.get()
     solara.Style(SIDEBAR_CSS)
     with solara.Column(style={"padding": "12px 20px", "max-width": "1400px"}, classes=["adoptsim-dashboard"]):
         solara.Text(HOW_TO, style={"color": "#555", "font-size": "14px"})
         Readout(model)
         Curves(model)
         with solara.Columns([1, 2], gutters_dense=True):
-            Settings(model)
+            Settings(model, pending)
             Legend(model)
 
 

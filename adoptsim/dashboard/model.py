@@ -95,6 +95,7 @@ class DashboardModel(AdoptionModel):
         self.cluster = cluster or self.default_cluster
         base = base_scenario(self.cluster)
         safe = clamp(controls, load_profile(base.cluster), base)  # a crafted client never reaches the schema
+        self.shown = safe  # the levers this run was built with, as the page shows them
         super().__init__(base, engine="numba", rng=rng, **to_overrides(safe))
 
     @property

@@ -5,7 +5,8 @@ serves its JavaScript and fonts through ``/_solara/cdn/``, from a local cache
 (``<prefix>/share/solara/cdn``) that the ``solara-assets`` package fills; on
 a cache miss it would fetch from a public CDN. :func:`server_env` therefore
 points that CDN at an address on this machine (a miss fails fast instead of
-going out), turns off Solara's usage telemetry, and :func:`missing_assets`
+going out), turns off Solara's usage telemetry and its cookie warning (see
+:data:`COOKIE_WARNING`), and :func:`missing_assets`
 checks before start that the files the page loads are all in the cache.
 ``--production`` also drops the development-mode "check" request Solara's
 page would make to its website.
@@ -21,6 +22,11 @@ from pathlib import Path
 
 APP = "adoptsim.dashboard.app"
 OFFLINE_CDN = "http://127.0.0.1:9/npm/"  # nothing listens on the discard port: a miss fails at once
+# Solara warns, on the first page load from any host but "localhost", that it cannot set a
+# samesite=none cookie over http and falls back to samesite=lax. That cookie setting only matters
+# when the page is embedded in another site's iframe; the workshop page is opened directly, where
+# lax is right, so this one warning (matched by its text and Solara's module) is not shown.
+COOKIE_WARNING = "ignore:Cookies with samesite=none require https:UserWarning:solara.server.starlette"
 
 
 class DashboardError(RuntimeError):
@@ -34,6 +40,7 @@ def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
     env.setdefault("SOLARA_ASSETS_PROXY", "True")
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     env.setdefault("MPLBACKEND", "Agg")
+    env["PYTHONWARNINGS"] = ",".join(w for w in (env.get("PYTHONWARNINGS"), COOKIE_WARNING) if w)
     return env
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -12,10 +14,24 @@ from ..population import World, build_world
 from ..scenario import Scenario, default_scenario, with_overrides
 
 SEED = 20240917
+SEED_SET_STRIDE = 1_000_003  # seed sets never share a seed (a check has far fewer than 1,000 replicates)
+
+_seed_set: contextvars.ContextVar[int] = contextvars.ContextVar("adoptsim_validate_seed_set", default=0)
+
+
+@contextlib.contextmanager
+def seed_set(k: int) -> Iterator[None]:
+    """Run the checks inside on seed set ``k`` (0: the historical seeds): independent replicates."""
+    token = _seed_set.set(int(k))
+    try:
+        yield
+    finally:
+        _seed_set.reset(token)
 
 
 def _seeds(number: int, replicates: int) -> list[int]:
-    return [SEED + 1000 * number + r for r in range(replicates)]
+    base = SEED + SEED_SET_STRIDE * _seed_set.get() + 1000 * number
+    return [base + r for r in range(replicates)]
 
 
 def _scenario(*layers: Mapping[str, Any]) -> Scenario:

@@ -1,20 +1,21 @@
-r"""The nine pattern checks of MODEL.md, one function each, registered by number.
+r"""The nine pattern checks of docs/PATTERNS.md, one function each, registered by number.
 
 =====  =====================================================  ==========================================
  #     experiment (common random numbers across arms)          reproduced when
 =====  =====================================================  ==========================================
- 1     Moradabad, 2,000 firms, 20 years                         monthly growth (12-month mean) peaks after
-                                                               year 1 and before the last year; growth in
-                                                               the first and last year < 1/3 of the peak
+ 1     Moradabad, 2,000 firms, 20 years; and the same with      monthly growth (12-month mean) peaks after
+       social influence knocked out (contrast: how much         year 1 and before the last year; growth in
+       later growth peaks with it)                              the first and last year < 1/3 of the peak
  2     Moradabad, 2,000 firms, 6 years, 3 pilots at random      members adopt >= 1.2x as often as
                                                                non-members, firms in a locality with a
                                                                demo site >= 1.1x as often as the others
  3     Moradabad, 2,000 firms, 10 years                         the practice package leads every other
                                                                option in every month and ends >= 2x ahead
  4     Moradabad, 2,000 firms, 6 years, with/without            adoption among micro and among small firms
-       guarantee 0.8 + consortium loans                        rises by > 5 points each
+       guarantee 0.8 + consortium loans (contrast: gain         rises by > 5 points each
+       among small minus gain among medium firms)
  5     Kanpur, 1,000 firms, 5 years, ZLD mandate from month    fewer than half the firms comply at the end
-       12 (penalty 2 M, +0.05 inspections), no finance         (exit is not modelled)
+       12 (penalty 2 M, +0.05 inspections), no finance         (firms that move or close are reported)
  6     Taihu, 460 firms, 10 years, park plant, rule on / off    no upgrade while blocked; >= 0.5 % of firms
                                                                install it once the rule is relaxed
  7     Kanpur, 4,000 firms, 10 years, buyer platform on/off     firms exporting >= 50 % (without one installed
@@ -27,6 +28,10 @@ r"""The nine pattern checks of MODEL.md, one function each, registered by number
  9     frictionless profile, 2,000 identical firms, 20 runs     mean curve within max(0.02, 2.5 SE) of the
                                                                monthly Bass recursion with the set's p, q
 =====  =====================================================  ==========================================
+
+A contrast pattern's effect (``effect`` of its result) is the difference
+the pattern speaks of; :mod:`.report` gives it an interval over seed sets and
+draws and tests its sign, rather than the yes/no of one seed set.
 
 The designs follow ``tests/test_directions.py`` and ``tests/test_bass_limit.py``
 (larger populations where a ratio needs precision: one run takes ~20 ms).
@@ -110,30 +115,49 @@ buyer_credit = { value = 0.0, assumption = "check" }
 # -- the nine patterns ---------------------------------------------------------------------------
 @_pattern(1, "S-shaped cumulative adoption; slow start, faster after visible adopters.", "S-shaped adoption")
 def s_shaped(params: Mapping[str, Any] | None = None, replicates: int = 6) -> PatternResult:
-    """Moradabad over 20 years: monthly growth in adoption rises to an interior peak and falls."""
-    worlds = _runs(_scenario(dict(cluster="moradabad", n_firms=2000, months=240), params or {}),
-                   _seeds(1, replicates))
+    """Moradabad over 20 years: monthly growth in adoption rises to an interior peak and falls; with social
+    influence knocked out (:data:`SOCIAL_OFF`) the peak moves to the start (the contrast)."""
+    design = dict(cluster="moradabad", n_firms=2000, months=240)
+    seeds = _seeds(1, replicates)
+    worlds = _runs(_scenario(design, params or {}), seeds)
     share = _mean_curve(worlds)
     growth = np.diff(share)                      # growth[t - 1]: month t
-    smooth = np.convolve(growth, np.ones(12) / 12, mode="valid")
-    j = int(np.argmax(smooth))
-    peak, peak_month, months = float(smooth[j]), j + 6, len(growth)
+    peak, peak_month = _growth_peak(share)
+    months = len(growth)
     first, last = float(growth[:12].mean()), float(growth[-12:].mean())
     slow_start, levels_off = first < peak / 3, last < peak / 3
     interior = 12 < peak_month < months - 12
     ok = peak > 0 and slow_start and levels_off and interior
+    alone = _mean_curve(_runs(_scenario(design, params or {}, SOCIAL_OFF), seeds))
+    _, alone_month = _growth_peak(alone)
     problems = [s for s, bad in (("no slow start", not slow_start), ("no levelling off", not levels_off),
                                  ("the peak is at an end", not interior)) if bad]
     text = (f"Adoption grows by {_pct(first)} of firms a month in the first year, fastest around month "
             f"{peak_month} ({_pct(peak)} a month) and by {_pct(last)} a month in the last year"
-            + ("; nobody adopts." if peak <= 0 else "." if ok else f"; not an S: {', '.join(problems)}."))
+            + ("; nobody adopts" if peak <= 0 else "" if ok else f"; not an S: {', '.join(problems)}")
+            + f"; with social influence knocked out growth is fastest around month {alone_month}.")
     return _result(1, ok, dict(peak_month=peak_month, peak_growth=peak, first_year_growth=first,
-                               last_year_growth=last, final_share=share[-1]),
+                               last_year_growth=last, final_share=share[-1], peak_month_no_social=alone_month,
+                               peak_delay_from_social=peak_month - alone_month),
                    ("peak_month", "first_year_growth", "last_year_growth"),
                    "growth peaks after year 1 and before the last year; first- and last-year growth below 1/3 of "
                    "the peak", text,
-                   Panel("lines", _years(worlds), {f"mean of {replicates} runs": share.tolist()},
-                         "years", "share adopted"))
+                   Panel("lines", _years(worlds), {f"mean of {replicates} runs": share.tolist(),
+                                                   "social influence knocked out": alone.tolist()},
+                         "years", "share adopted", dashed=("social influence knocked out",)),
+                   effect="peak_delay_from_social",
+                   contrast="months by which social influence delays the fastest growth (S-shape: > 0)")
+
+
+SOCIAL_OFF = dict(q_imitation=0.0, q_association=0.0, learn_peer=0.0)
+"""Pattern 1's knockout: no awareness from adopters or members, no belief learning from peers."""
+
+
+def _growth_peak(share: np.ndarray) -> tuple[float, int]:
+    """Largest 12-month mean of monthly growth, and its (centre) month."""
+    smooth = np.convolve(np.diff(share), np.ones(12) / 12, mode="valid")
+    j = int(np.argmax(smooth))
+    return float(smooth[j]), j + 6
 
 
 @_pattern(2, "Uptake concentrated among association members and firms near demo sites.",
@@ -209,11 +233,14 @@ def finance_small_firms(params: Mapping[str, Any] | None = None, replicates: int
     text = (f"A guarantee plus consortium loans raises adoption after 6 years by {100 * gain['micro']:.1f} points "
             f"among micro, {100 * gain['small']:.1f} among small and {100 * gain['medium']:.1f} among medium firms.")
     return _result(4, ok, {**{f"gain_{z}": g for z, g in gain.items()},
+                           "small_minus_medium": gain["small"] - gain["medium"],
+                           "micro_minus_medium": gain["micro"] - gain["medium"],
                            **{f"share_{z}_without": by["without finance"][i] for i, z in enumerate(sizes)},
                            **{f"share_{z}_with": by["with finance"][i] for i, z in enumerate(sizes)}},
                    ("gain_micro", "gain_small"), "adoption rises by > 5 points among micro and among small firms",
                    text,
-                   Panel("bars", list(sizes), by))
+                   Panel("bars", list(sizes), by), effect="small_minus_medium",
+                   contrast="finance's gain in adoption among small firms minus among medium firms (> 0)")
 
 
 @_pattern(5, "Regulation or a mandate without finance or affordable technology stalls adoption or pushes firms "
@@ -231,18 +258,18 @@ def mandate_stalls(params: Mapping[str, Any] | None = None, replicates: int = 6)
     helped = _runs(_scenario(design, params or {}, mandate, support), seeds)
     compliant, compliant_helped = _mean_curve(bare, "compliant"), _mean_curve(helped, "compliant")
     adopted = _mean_curve(bare)
+    out = sum(_mean_curve(bare, "status", k) for k in (2, 3, 4))  # moved to a park, moved away, closed
     ok = compliant[-1] < 0.5
     text = (f"Under a ZLD mandate from month 12 with no finance added, {_pct(compliant[-1])} of tanneries comply "
-            f"after 5 years while {_pct(adopted[-1])} adopt something (with a guarantee, consortium loans and a 50 % "
-            f"capex subsidy: {_pct(compliant_helped[-1])} comply).")
-    return _result(5, ok, dict(compliant_share=compliant[-1], adopted_share=adopted[-1],
+            f"after 5 years while {_pct(adopted[-1])} adopt something and {_pct(out[-1])} have moved or closed "
+            f"(with a guarantee, consortium loans and a 50 % capex subsidy: {_pct(compliant_helped[-1])} comply).")
+    return _result(5, ok, dict(compliant_share=compliant[-1], adopted_share=adopted[-1], exited_share=out[-1],
                                compliant_share_with_support=compliant_helped[-1]),
                    "compliant_share", "fewer than half the firms comply 48 months after the deadline", text,
                    Panel("lines", _years(bare), {"comply, no finance": compliant.tolist(),
                                                  "adopted anything, no finance": adopted.tolist(),
                                                  "comply, with finance + subsidy": compliant_helped.tolist()},
-                         "years", "share of firms", dashed=("adopted anything, no finance",)),
-                   not_modelled="'pushes firms out': the population is fixed (no exit or relocation, ODD §9)")
+                         "years", "share of firms", dashed=("adopted anything, no finance",)))
 
 
 @_pattern(6, "Blocking new production lines suppresses capital upgrades; relaxing the rule restores them.",

@@ -33,18 +33,34 @@ class ValidationReport:
         return out
 
     def summary(self) -> pd.DataFrame:
-        """One row per pattern: how many parameter sets reproduce it and the median key statistic."""
+        """One row per pattern: its pass rate over seed sets x parameter sets with a 95 % Wilson interval,
+        and its effect size (mean over the same runs) with a 90 % bootstrap interval.
+
+        ``runs`` counts checks (each a replicated experiment on one seed set and parameter set);
+        ``draws`` counts parameter sets. For a contrast pattern ``contrast`` says what the effect
+        compares and ``contrast_verdict`` whether its interval is above 0 ("supported"), below
+        ("contradicted") or straddles it ("unclear").
+        """
         rows = []
         for number, results in sorted(self.by_pattern().items()):
-            k = sum(r.reproduced for r in results)
-            rows.append(dict(pattern=number, title=results[0].title, draws=len(results), reproduced_draws=k,
-                             share_reproduced=k / len(results), statistic=results[0].headline[0],
-                             value=float(np.median([r.value for r in results])), threshold=results[0].threshold))
+            k, n = sum(r.reproduced for r in results), len(results)
+            lo, hi = wilson_interval(k, n)
+            effects = np.array([r.effect_value for r in results])
+            e_lo, e_hi = bootstrap_interval(effects)
+            first = results[0]
+            rows.append(dict(pattern=number, title=first.title, runs=n, draws=len({r.draw for r in results}),
+                             reproduced_runs=k, pass_rate=k / n, pass_low=lo, pass_high=hi,
+                             effect=first.effect_key, effect_mean=float(np.mean(effects)), effect_low=e_lo,
+                             effect_high=e_hi, contrast=first.contrast,
+                             contrast_verdict=_sign_verdict(e_lo, e_hi) if first.contrast else "",
+                             statistic=first.headline[0], value=float(np.median([r.value for r in results])),
+                             threshold=first.threshold))
         return pd.DataFrame(rows)
 
     def table(self) -> pd.DataFrame:
         """One row per pattern and parameter set (what ``patterns.csv`` holds)."""
-        return pd.DataFrame([dict(pattern=r.number, title=r.title, draw=r.draw, reproduced=r.reproduced,
+        return pd.DataFrame([dict(pattern=r.number, title=r.title, draw=r.draw, seed_set=r.seed_set,
+                                  reproduced=r.reproduced, effect=r.effect_key, effect_value=r.effect_value,
                                   statistic=r.headline[0], value=r.value,
                                   key_statistics="; ".join(f"{k} = {_fmt(r.statistics[k])}" for k in r.headline),
                                   threshold=r.threshold,
@@ -57,10 +73,50 @@ class ValidationReport:
         return markdown(self)
 
 
-def _verdict(k: int, n: int) -> str:
-    if n == 1:
-        return "yes" if k else "no"
-    return "yes (all draws)" if k == n else "no (no draw)" if k == 0 else f"in {k} of {n} draws"
+def wilson_interval(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson score interval (95 % by default) for a pass rate of ``k`` in ``n``; (nan, nan) when n = 0."""
+    if n == 0:
+        return float("nan"), float("nan")
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
+BOOTSTRAP = 2000  # resamples; seeded, so the report does not move between runs
+
+
+def bootstrap_interval(values: np.ndarray, level: float = 0.9, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of ``values`` (nan with fewer than two finite values)."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if len(values) < 2:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    means = rng.choice(values, size=(BOOTSTRAP, len(values)), replace=True).mean(axis=1)
+    tail = (1 - level) / 2
+    lo, hi = np.quantile(means, [tail, 1 - tail])
+    return float(lo), float(hi)
+
+
+def _sign_verdict(lo: float, hi: float) -> str:
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return "unclear (too few runs for an interval)"
+    return "supported" if lo > 0 else "contradicted" if hi < 0 else "unclear"
+
+
+def _rate(k: int, n: int) -> str:
+    lo, hi = wilson_interval(k, n)
+    return f"{k}/{n} ({100 * k / n:.0f} %; 95 % CI {100 * lo:.0f}-{100 * hi:.0f} %)"
+
+
+def coverage(heldout: pd.DataFrame | None) -> tuple[int, int]:
+    """Held-out figures compared, and how many of their observed values lie inside the model's 5-95 % range."""
+    if heldout is None or heldout.empty or "status" not in heldout:
+        return 0, 0
+    rows = heldout[heldout["status"] == "compared"]
+    inside = ((rows["observed"] >= rows["predicted_low"]) & (rows["observed"] <= rows["predicted_high"])).sum()
+    return int(inside), int(len(rows))
 
 
 def _fmt(x: float) -> str:
@@ -76,26 +132,38 @@ def markdown(report: ValidationReport) -> str:
     n_sets = len(report.parameter_sets)
     lines = [f"# Does adoptsim {__version__} reproduce the patterns of a credible model?", "",
              f"Parameter set{'s' if n_sets > 1 else ''}: {report.source}.", "",
-             "Each pattern (MODEL.md, pattern-oriented validation) is checked by a small replicated experiment "
-             "with fixed seeds; 'reproduced' means the criterion in the last column holds.", "",
-             "| # | pattern | reproduced | key statistic | criterion |", "|---|---|---|---|---|"]
+             "Each pattern (docs/PATTERNS.md) is checked by a small replicated experiment; the check runs again "
+             "on independent sets of seeds (and on every parameter set drawn), so each pattern has a **pass rate** "
+             "(with a 95 % Wilson interval) rather than one seed-dependent yes or no, and an **effect size**: the "
+             "mean of its key statistic over the same checks, with a 90 % bootstrap interval. Where the pattern "
+             "is a contrast (finance helps small firms more than medium ones; social influence makes the S), the "
+             "contrast itself is the effect, and the verdict is its sign: supported when the interval is above 0.",
+             "", "| # | pattern | pass rate | effect (90 % interval) | contrast | criterion |",
+             "|---|---|---|---|---|---|"]
     grouped = report.by_pattern()
+    summary = report.summary().set_index("pattern")
     for number, results in sorted(grouped.items()):
-        k = sum(r.reproduced for r in results)
-        stat = "; ".join(f"{key} = {', '.join(_fmt(r.statistics[key]) for r in results)}"
-                         for key in results[0].headline)
-        lines.append(f"| {number} | {results[0].title} | {_verdict(k, len(results))} | {stat} | "
-                     f"{results[0].threshold} |")
+        row = summary.loc[number]
+        effect = f"{row.effect} = {_fmt(row.effect_mean)}"
+        if np.isfinite(row.effect_low):
+            effect += f" ({_fmt(row.effect_low)} to {_fmt(row.effect_high)})"
+        contrast = f"{row.contrast_verdict}: {row.contrast}" if row.contrast else ""
+        lines.append(f"| {number} | {results[0].title} | {_rate(int(row.reproduced_runs), int(row.runs))} | "
+                     f"{effect} | {contrast} | {results[0].threshold} |")
     lines += ["", "## What happens in each experiment", ""]
     for number, results in sorted(grouped.items()):
         r = results[0]
         verdict = "reproduced" if r.reproduced else "not reproduced"
-        lines.append(f"{number}. **{r.short}** ({verdict if n_sets == 1 else 'first draw: ' + verdict}): "
+        lines.append(f"{number}. **{r.short}** (first seed set{'' if n_sets == 1 else ', first draw'}: {verdict}): "
                      f"{r.explanation}" + (f" Not modelled: {r.not_modelled}." if r.not_modelled else ""))
     lines += ["", "## Held-out settings (Kanpur, Taihu)", ""]
     if report.heldout is None or report.heldout.empty:
         lines.append("Not run (see the notes below).")
     else:
+        inside, compared = coverage(report.heldout)
+        if compared:
+            lines += [f"**Coverage**: {inside} of {compared} held-out figures compared lie inside the model's "
+                      "5-95 % range of runs (a well-calibrated 90 % range covers about 90 %).", ""]
         lines += ["Figures from the targets file that were not used to calibrate. Engagement counts (firms "
                   "assessed, demonstration sites, firms in the association) are inputs of the held-out settings, "
                   "not outcomes, so they are listed but not compared.", "",

@@ -1,7 +1,7 @@
 """What a pattern check returns (:class:`PatternResult`, :class:`Panel`) and the registry of checks.
 
 Each check in :mod:`.patterns` registers itself with :func:`_pattern`, under
-its number and MODEL.md's wording; :func:`check_pattern` runs one by number.
+its number and its wording in docs/PATTERNS.md; :func:`check_pattern` runs one by number.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class PatternResult:
     """One pattern checked under one parameter set."""
 
     number: int
-    title: str                    # the pattern as MODEL.md states it
+    title: str                    # the pattern as docs/PATTERNS.md states it
     short: str                    # a few words, for figure panels
     reproduced: bool
     statistics: dict[str, float]
@@ -48,11 +48,23 @@ class PatternResult:
     figure: Panel
     not_modelled: str = ""        # the part of the pattern the model cannot show
     draw: int = 0                 # index of the parameter set
+    seed_set: int = 0             # which independent set of seeds the check ran on
+    effect: str = ""              # the statistic reported as the pattern's effect size (default: headline[0])
+    contrast: str = ""            # for a contrast pattern: what the effect compares, in words; its sign is the test
 
     @property
     def value(self) -> float:
         """The first key statistic."""
         return float(self.statistics[self.headline[0]])
+
+    @property
+    def effect_key(self) -> str:
+        return self.effect or self.headline[0]
+
+    @property
+    def effect_value(self) -> float:
+        """The effect size: the contrast for a contrast pattern, else the first key statistic."""
+        return float(self.statistics[self.effect_key])
 
 
 @dataclass(frozen=True)
@@ -74,16 +86,23 @@ def _pattern(number: int, title: str, short: str):
 
 
 def check_pattern(number: int, params: Mapping[str, Any] | None = None,
-                  replicates: int | None = None) -> PatternResult:
-    """Run pattern ``number``'s check under ``params`` (flat scenario values; None = defaults)."""
+                  replicates: int | None = None, seed_set: int = 0) -> PatternResult:
+    """Run pattern ``number``'s check under ``params`` (flat scenario values; None = defaults) on seed set ``seed_set``."""
+    from dataclasses import replace
+
+    from .experiments import seed_set as _on_seed_set
+
     check = PATTERNS[number].check
-    return check(params) if replicates is None else check(params, replicates=replicates)
+    with _on_seed_set(seed_set):
+        result = check(params) if replicates is None else check(params, replicates=replicates)
+    return replace(result, seed_set=seed_set)
 
 
 def _result(number: int, reproduced: bool, stats: dict, headline: str | tuple[str, ...], threshold: str,
-            explanation: str, figure: Panel, not_modelled: str = "") -> PatternResult:
+            explanation: str, figure: Panel, not_modelled: str = "", effect: str = "",
+            contrast: str = "") -> PatternResult:
     p = PATTERNS[number]
     stats = {k: float(v) for k, v in stats.items()}
     keys = (headline,) if isinstance(headline, str) else tuple(headline)
     return PatternResult(number, p.title, p.short, bool(reproduced), stats, keys, threshold, explanation,
-                         figure, not_modelled)
+                         figure, not_modelled, effect=effect, contrast=contrast)
