@@ -81,8 +81,11 @@ def _scenario(cfg: LoadedConfig, index: int) -> Scenario:
         raise CalibrationError(str(err)) from None
 
 
-def build_problem(cfg: LoadedConfig, data: str | Path | None = None) -> Problem:
-    """Load scenarios and targets, select the fitted and checked rows, map them to scenarios."""
+def build_problem(cfg: LoadedConfig, data: str | Path | None = None, allow_decreasing: bool = False) -> Problem:
+    """Load scenarios and targets, select the fitted and checked rows, map them to scenarios.
+
+    ``allow_decreasing``: accept a user data series that falls (see :mod:`.userdata`).
+    """
     c = cfg.config
     scenarios = {s.id: _scenario(cfg, i) for i, s in enumerate(c.scenario)}
     files = [cfg.resolve(p) for p in c.calibration.targets]
@@ -109,11 +112,11 @@ def build_problem(cfg: LoadedConfig, data: str | Path | None = None) -> Problem:
     data_path = None
     if data is not None:
         data_path = Path(data)
-        obs = load_user_data(data_path)
+        obs = load_user_data(data_path, allow_decreasing)
         from ..profiles import load_profile
 
         clusters = {sid: load_profile(sc.cluster).name for sid, sc in scenarios.items()}
-        user = observations_to_targets(obs, clusters, data_path)
+        user = observations_to_targets(obs, clusters, data_path, {sid: sc.months for sid, sc in scenarios.items()})
         clash = sorted({t.id for t in user} & {t.id for t in fit})
         if clash:
             raise CalibrationError(f"{data_path}: rows repeat target ids {', '.join(clash)}")

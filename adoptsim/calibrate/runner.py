@@ -111,18 +111,18 @@ def _display(path: Path) -> str:
 
 def run_calibration(config_path: str | Path, out_dir: str | Path | None = None, data: str | Path | None = None,
                     workers: int = 1, dask: str | None = None, resume: bool = True, publish: bool = True,
-                    progress: bool = True) -> Result:
+                    progress: bool = True, allow_decreasing: bool = False) -> Result:
     """Calibrate the config's behavioural parameters by ABC-SMC; write posterior and reports to ``out_dir``.
 
     ``data``: a user CSV of observed adoption over time (adoptsim.calibrate.targets), added to the
-    config's targets. ``workers``: local processes (1 = this process); ``dask``: a scheduler address or
+    config's targets (``allow_decreasing``: accept a series that falls). ``workers``: local processes (1 = this process); ``dask``: a scheduler address or
     ``"local"``. ``resume``: continue the run recorded in ``out_dir`` (see the module docstring).
     ``publish``: also write the config's ``publish`` file (e.g. ``calibration/calibrated.toml``).
     """
     if workers < 1:
         raise CalibrationError(f"workers: must be >= 1 (got {workers})")
     cfg = load_config(config_path)
-    problem = _problem(cfg, data)
+    problem = _problem(cfg, data, allow_decreasing)
     out = Path(out_dir) if out_dir is not None else default_out(cfg.name)
     with folder_lock(out, "calibration folder"):
         try:
@@ -141,10 +141,10 @@ def _sqlalchemy_errors() -> type[Exception]:
     return DatabaseError
 
 
-def _problem(cfg, data: str | Path | None) -> Problem:
+def _problem(cfg, data: str | Path | None, allow_decreasing: bool = False) -> Problem:
     """The inference problem; a user data file that cannot be read is a CalibrationError naming it."""
     try:
-        return build_problem(cfg, data)
+        return build_problem(cfg, data, allow_decreasing)
     except UnicodeDecodeError as err:
         raise CalibrationError(f"{data}: not UTF-8 text (byte {err.start}); save the data file as UTF-8 CSV") \
             from None
