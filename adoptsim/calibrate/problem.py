@@ -33,7 +33,14 @@ class Problem:
         used = {t.scenario for t in targets}
         return Simulator({sid: sc.model_dump() for sid, sc in self.scenarios.items() if sid in used},
                          [Statistic.of(t) for t in targets], self.config.config.calibration.seed,
-                         self.config.config.abc.replicates, self.names, {n: bounds[n] for n in self.names})
+                         self.config.config.abc.replicates, self.names, {n: bounds[n] for n in self.names},
+                         {sid: v for sid, v in self.volunteers.items() if sid in used})
+
+    @property
+    def volunteers(self) -> dict[str, tuple[int, str]]:
+        """Scenario id -> (pool, trait) for the scenarios simulated as a selected sample."""
+        return {s.id: (s.volunteers.pool, s.volunteers.by) for s in self.config.config.scenario
+                if s.volunteers is not None and s.id in self.scenarios}
 
     @property
     def observed(self) -> dict[str, float]:
@@ -59,6 +66,7 @@ class Problem:
             "sampled_as": [p.sampled_name(n) for n, p in self.parameters.items()],
             "fit": [(t.id, t.scenario, t.quantity, t.month, t.cohort_month, t.low, t.high, t.n_firms)
                     for t in self.fit],
+            **({"volunteers": self.volunteers} if self.volunteers else {}),
         })
 
 
