@@ -291,14 +291,22 @@ def place_demonstrations(scenario: Scenario, profile: Profile, firms: np.recarra
     return len(chosen)
 
 
-def build_world(scenario: Scenario) -> World:
-    """Synthesise firms and derive every array a run needs."""
+def build_world(scenario: Scenario, pool: int | None = None, select=None) -> World:
+    """Synthesise firms and derive every array a run needs.
+
+    ``pool`` and ``select`` model a selected sample (e.g. audit volunteers,
+    :mod:`adoptsim.calibrate.simulator`): ``pool`` firms are synthesised and only
+    those at the indices ``select(firms)`` returns are kept (firm ids, hence their
+    random draws, unchanged); everything after synthesis sees the kept firms only.
+    """
     from .record import record
 
     profile = load_profile(scenario.cluster)
-    n = scenario.n_firms or profile.profile.n_firms
     opts = build_options(scenario, profile)
-    firms = synthesise_firms(scenario, profile, n)
+    firms = synthesise_firms(scenario, profile, pool or scenario.n_firms or profile.profile.n_firms)
+    if select is not None:
+        firms = firms[np.sort(np.asarray(select(firms), dtype=np.int64))]
+    n = firms.shape[0]
     place_installed_base(scenario, profile, firms)
     pilots = place_demonstrations(scenario, profile, firms)
     params = build_params(scenario, profile, float(firms.water_use.sum()))

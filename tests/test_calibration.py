@@ -46,7 +46,9 @@ def test_shipped_targets_have_provenance_and_both_sets(shipped_targets):
     ids = {t.id: t for t in shipped_targets}
     for t in shipped_targets:
         assert t.statement and t.source_document and t.source_section and t.unit and t.date, t.id
-        assert "seeds/" in t.source_document
+        # a seed document, or a pattern of the project's pattern list marked as an assumption
+        assert "seeds/" in t.source_document or (t.quantity.startswith("pattern_") and "ODD.md" in t.source_document
+                                                  and "Assumption" in t.notes), t.id
     assert {t.set for t in shipped_targets} == {"calibration", "validation"}
     # Lahore and Moradabad are the calibration set, Kanpur and Taihu are held out
     assert {t.cluster for t in shipped_targets if t.set == "calibration"} == {"lahore", "moradabad"}
@@ -165,10 +167,14 @@ def test_statistics_match_the_kernel_and_the_cohort_share():
 def test_shipped_config_binds_to_its_targets():
     cfg = load_config(SHIPPED)
     problem = build_problem(cfg)
-    assert {t.id for t in problem.fit} == {"lahore-audit-implemented", "moradabad-act-among-reached"}
+    assert {t.id for t in problem.fit} == {"lahore-audit-implemented", "moradabad-act-among-reached",
+                                           "moradabad-acted-by-2017", "moradabad-aware-2017",
+                                           "moradabad-pattern-members", "moradabad-pattern-practice-first"}
     assert "moradabad-reached-2017" in {t.id for t in problem.check}
     assert 4 <= len(problem.parameters) <= 6
     assert problem.scenarios["lahore-audit"].n_firms == 35
+    assert problem.volunteers == {"lahore-audit": (300, "horizon")}  # the audited firms volunteered
+    assert problem.config.config.abc.replicates >= 2
     assert problem.scenarios["moradabad-outreach-demos"].n_firms is None  # full 5,000 firms
     assert problem.scenarios["moradabad-outreach-demos"].months == 60
     for name, spec in problem.parameters.items():

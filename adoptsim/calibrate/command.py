@@ -30,6 +30,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--data", metavar="FILE",
                    help="your observed adoption CSV: cluster, month, adopters or share_adopted "
                         "[, n_firms, low, high] (see calibration/README.md)")
+    p.add_argument("--allow-decreasing", action="store_true",
+                   help="accept a --data series that falls (e.g. adopters that closed); refused by default")
     p.add_argument("--workers", type=_positive, default=1, help="local worker processes (default 1)")
     p.add_argument("--dask", metavar="ADDRESS", type=_dask, help="run on a Dask scheduler: tcp://host:port, or 'local'")
     p.add_argument("--restart", action="store_true",
@@ -45,7 +47,8 @@ def run_command(args: argparse.Namespace) -> int:
     from .runner import run_calibration
 
     result = run_calibration(args.config, args.out, data=args.data, workers=args.workers, dask=args.dask,
-                             resume=not args.restart, publish=not args.no_publish, progress=not args.quiet)
+                             resume=not args.restart, publish=not args.no_publish, progress=not args.quiet,
+                             allow_decreasing=args.allow_decreasing)
     print(result)
     print(f"\nwrote {', '.join(sorted(p.name for p in result.files.values()))} to {result.out_dir}/")
     if result.published:

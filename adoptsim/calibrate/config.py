@@ -14,6 +14,7 @@ and the key::
     checks = ["behavioural", "lever_check"]  # rows simulated in the posterior-predictive check
     exclude = []                        # target ids to leave out
     publish = "calibrated.toml"         # write the posterior medians here (omit: don't)
+    publish_posterior = "posterior.csv" # and the posterior sample (flat keys + weight; omit: don't)
 
     [abc]
     population_size = 400               # particles per generation
@@ -26,17 +27,21 @@ and the key::
     min_acceptance_rate = 0.02          # also caps one generation at population_size / rate evaluations
     transition = "multivariate_normal"  # pyabc perturbation kernel: multivariate_normal | local
     transition_scaling = 1.0            # bandwidth multiplier (> 1: wider proposals, steadier weights)
-    replicates = 1                      # simulations per scenario per particle (statistics averaged)
+    replicates = 1                      # simulations per scenario per particle (statistics averaged;
+                                        # pattern statistics: the share of replicates passing)
     predictive_draws = 100              # posterior (and prior) draws for the predictive check
 
     [patterns]                          # optional pattern filter (adoptsim.calibrate.patterns)
     draws = 40                          # distinct posterior particles run through adoptsim validate's checks
     patterns = [1, 2, 3, 4, 5, 6, 7, 8, 9]  # those a published parameter set must reproduce
+    check_point = false                 # with draws = 0: report the published point's patterns (not a filter)
+    check_draws = 0                     # and their pass rates over this many posterior draws
 
     [[scenario]]                        # one simulated setting; targets name it by id
     id = "moradabad-outreach-demos"
     file = "../adoptsim/experiments/moradabad-outreach-demos.toml"  # or: cluster = "moradabad"
     overrides = { outreach_reach_per_month = 29.0 }         # flat scenario keys
+    volunteers = { pool = 300, by = "horizon" }              # optional: n_firms most patient of 300 firms
 
     [parameters.attention]              # a behaviour parameter (adoptsim.scenario.Behaviour)
     prior = "loguniform"                # uniform | loguniform (low, high); normal (mean, sd);
@@ -86,6 +91,7 @@ class CalibrationSection(_Strict):
         default_factory=lambda: ["behavioural", "lever_check"])
     exclude: list[str] = Field(default_factory=list)
     publish: str | None = Field(None, description="calibrated parameter file to write (relative to the config)")
+    publish_posterior: str | None = Field(None, description="posterior sample CSV to write (flat keys + weight)")
 
 
 class ABCSettings(_Strict):
@@ -108,6 +114,11 @@ class PatternSettings(_Strict):
                                                       "patterns (adoptsim.calibrate.patterns); 0: no filter")
     patterns: list[int] = Field(default_factory=lambda: list(range(1, 10)), min_length=1,
                                 description="pattern numbers (1-9) a published parameter set must reproduce")
+    check_point: bool = Field(False, description="without the filter (draws = 0): run the patterns on the published "
+                                                  "point (the posterior medians) and report them")
+    check_draws: int = Field(0, ge=0, le=10_000,
+                             description="without the filter (draws = 0): posterior draws whose pattern pass rates "
+                                         "the report gives, besides the published point's verdicts (0: none)")
 
     @field_validator("patterns")
     @classmethod
@@ -118,11 +129,25 @@ class PatternSettings(_Strict):
         return v
 
 
+class VolunteerSpec(_Strict):
+    """A selected sample: the scenario's ``n_firms`` are the most willing firms of a larger pool.
+
+    ``pool`` firms are synthesised from the profile and the ``n_firms`` with the largest
+    ``by`` trait are simulated (``horizon``: the longest acceptable payback, i.e. the most
+    patient firms volunteer). Their traits depend on the fitted parameters, so the selection
+    is part of every evaluation.
+    """
+
+    pool: int = Field(ge=1, le=1_000_000, description="firms the volunteers come from")
+    by: Literal["horizon"] = "horizon"
+
+
 class ScenarioSpec(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     file: str | None = Field(None, description="scenario TOML, relative to the config")
     cluster: str | None = Field(None, description="shipped profile name or profile TOML (instead of file)")
     overrides: dict[str, Any] = Field(default_factory=dict, description="flat scenario keys")
+    volunteers: VolunteerSpec | None = Field(None, description="simulate a selected sample (see VolunteerSpec)")
 
     @model_validator(mode="after")
     def _one_source(self):

@@ -33,7 +33,14 @@ class Problem:
         used = {t.scenario for t in targets}
         return Simulator({sid: sc.model_dump() for sid, sc in self.scenarios.items() if sid in used},
                          [Statistic.of(t) for t in targets], self.config.config.calibration.seed,
-                         self.config.config.abc.replicates, self.names, {n: bounds[n] for n in self.names})
+                         self.config.config.abc.replicates, self.names, {n: bounds[n] for n in self.names},
+                         {sid: v for sid, v in self.volunteers.items() if sid in used})
+
+    @property
+    def volunteers(self) -> dict[str, tuple[int, str]]:
+        """Scenario id -> (pool, trait) for the scenarios simulated as a selected sample."""
+        return {s.id: (s.volunteers.pool, s.volunteers.by) for s in self.config.config.scenario
+                if s.volunteers is not None and s.id in self.scenarios}
 
     @property
     def observed(self) -> dict[str, float]:
@@ -59,6 +66,7 @@ class Problem:
             "sampled_as": [p.sampled_name(n) for n, p in self.parameters.items()],
             "fit": [(t.id, t.scenario, t.quantity, t.month, t.cohort_month, t.low, t.high, t.n_firms)
                     for t in self.fit],
+            **({"volunteers": self.volunteers} if self.volunteers else {}),
         })
 
 
@@ -81,8 +89,11 @@ def _scenario(cfg: LoadedConfig, index: int) -> Scenario:
         raise CalibrationError(str(err)) from None
 
 
-def build_problem(cfg: LoadedConfig, data: str | Path | None = None) -> Problem:
-    """Load scenarios and targets, select the fitted and checked rows, map them to scenarios."""
+def build_problem(cfg: LoadedConfig, data: str | Path | None = None, allow_decreasing: bool = False) -> Problem:
+    """Load scenarios and targets, select the fitted and checked rows, map them to scenarios.
+
+    ``allow_decreasing``: accept a user data series that falls (see :mod:`.userdata`).
+    """
     c = cfg.config
     scenarios = {s.id: _scenario(cfg, i) for i, s in enumerate(c.scenario)}
     files = [cfg.resolve(p) for p in c.calibration.targets]
@@ -109,11 +120,11 @@ def build_problem(cfg: LoadedConfig, data: str | Path | None = None) -> Problem:
     data_path = None
     if data is not None:
         data_path = Path(data)
-        obs = load_user_data(data_path)
+        obs = load_user_data(data_path, allow_decreasing)
         from ..profiles import load_profile
 
         clusters = {sid: load_profile(sc.cluster).name for sid, sc in scenarios.items()}
-        user = observations_to_targets(obs, clusters, data_path)
+        user = observations_to_targets(obs, clusters, data_path, {sid: sc.months for sid, sc in scenarios.items()})
         clash = sorted({t.id for t in user} & {t.id for t in fit})
         if clash:
             raise CalibrationError(f"{data_path}: rows repeat target ids {', '.join(clash)}")

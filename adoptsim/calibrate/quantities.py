@@ -18,6 +18,13 @@ COUNT_COLUMNS = ("firms", "aware", "adopters", "compliant", "installs", "outreac
 SHARE_COLUMNS = ("share_aware", "share_adopted", "share_members", "share_non_members",
                  "share_adopted_among_reached")
 COHORT = "cohort_share_adopted_among_reached"
+#: Pattern statistics read from a calibration run at ``month``: 1 if the run reproduces the pattern, 0 if not,
+#: so averaged over replicates the pass rate (pattern number of adoptsim validate, same thresholds).
+PATTERN_STATISTICS = {
+    "pattern_members_adopt_more": 2,   # members (demo sites excluded) adopt >= 1.2x as often as non-members
+    "pattern_practice_first": 3,       # the practice package's gain since month 0 leads every other option's
+                                       # every month and ends >= 2x ahead (pilots placed at month 0 excluded)
+}
 PHYSICAL_COLUMNS = {"water_saved_m3_per_year": "m3/yr", "chemicals_avoided_t_per_year": "t/yr",
                     "power_avoided_kw": "kW", "pollution_load_m3eq_per_year": "m3eq/yr"}
 MONEY_COLUMNS = {"net_savings_per_year": "{cur}/yr", "private_investment": "{cur}",
@@ -60,7 +67,8 @@ def expected_unit(quantity: str, role: str, currency: str) -> str | None:
         return STRUCTURAL_MEASURES[measure][0].format(cur=currency)
     if quantity in COUNT_COLUMNS:
         return "firms"
-    if quantity in SHARE_COLUMNS or quantity == COHORT or quantity.startswith(SHARE_PREFIXES):
+    if (quantity in SHARE_COLUMNS or quantity == COHORT or quantity in PATTERN_STATISTICS
+            or quantity.startswith(SHARE_PREFIXES)):
         return "share"
     if quantity in PHYSICAL_COLUMNS:
         return PHYSICAL_COLUMNS[quantity]
@@ -110,7 +118,8 @@ def quantity_problem(quantity: str, role: str, cluster: str) -> tuple[str, str] 
             return (f"{m.group(2)!r} is a total over firms and needs a size, e.g. {m.group(1)}.{m.group(2)}@medium",
                     allowed)
         return None
-    names = (list(COUNT_COLUMNS) + list(SHARE_COLUMNS) + [COHORT] + list(PHYSICAL_COLUMNS) + list(MONEY_COLUMNS)
+    names = (list(COUNT_COLUMNS) + list(SHARE_COLUMNS) + [COHORT] + list(PATTERN_STATISTICS)
+             + list(PHYSICAL_COLUMNS) + list(MONEY_COLUMNS)
              + [f"share_option_{o}" for o in prof.option_names]
              + [f"share_sector_{s}" for s in prof.sectors] + [f"share_size_{z}" for z in SIZES])
     if quantity not in names:

@@ -111,18 +111,18 @@ def _display(path: Path) -> str:
 
 def run_calibration(config_path: str | Path, out_dir: str | Path | None = None, data: str | Path | None = None,
                     workers: int = 1, dask: str | None = None, resume: bool = True, publish: bool = True,
-                    progress: bool = True) -> Result:
+                    progress: bool = True, allow_decreasing: bool = False) -> Result:
     """Calibrate the config's behavioural parameters by ABC-SMC; write posterior and reports to ``out_dir``.
 
     ``data``: a user CSV of observed adoption over time (adoptsim.calibrate.targets), added to the
-    config's targets. ``workers``: local processes (1 = this process); ``dask``: a scheduler address or
+    config's targets (``allow_decreasing``: accept a series that falls). ``workers``: local processes (1 = this process); ``dask``: a scheduler address or
     ``"local"``. ``resume``: continue the run recorded in ``out_dir`` (see the module docstring).
     ``publish``: also write the config's ``publish`` file (e.g. ``calibration/calibrated.toml``).
     """
     if workers < 1:
         raise CalibrationError(f"workers: must be >= 1 (got {workers})")
     cfg = load_config(config_path)
-    problem = _problem(cfg, data)
+    problem = _problem(cfg, data, allow_decreasing)
     out = Path(out_dir) if out_dir is not None else default_out(cfg.name)
     with folder_lock(out, "calibration folder"):
         try:
@@ -141,10 +141,10 @@ def _sqlalchemy_errors() -> type[Exception]:
     return DatabaseError
 
 
-def _problem(cfg, data: str | Path | None) -> Problem:
+def _problem(cfg, data: str | Path | None, allow_decreasing: bool = False) -> Problem:
     """The inference problem; a user data file that cannot be read is a CalibrationError naming it."""
     try:
-        return build_problem(cfg, data)
+        return build_problem(cfg, data, allow_decreasing)
     except UnicodeDecodeError as err:
         raise CalibrationError(f"{data}: not UTF-8 text (byte {err.start}); save the data file as UTF-8 CSV") \
             from None
@@ -310,9 +310,31 @@ def _calibrate(cfg, problem: Problem, out: Path, workers: int, dask: str | None,
                 f"{r['id']} (observed {r['low']:.3g}-{r['high']:.3g}, simulated 90 % {r['posterior_q05']:.3g}-"
                 f"{r['posterior_q95']:.3g}, median {r['posterior_median']:.3g})" for _, r in missed.iterrows())
                 + ": the patterns and this target pull against each other (report.md, Pattern filter)")
+    point_md = ""
+    if pf is None and cfg.config.patterns.check_point:
+        point = {r["parameter"]: float(r["median"]) for _, r in summary.iterrows()}
+        if progress:
+            print(f"published point (weighted posterior medians): {len(cfg.config.patterns.patterns)} patterns, "
+                  f"{cfg.config.patterns.check_draws} posterior draws ...", flush=True)
+        # in this process: the kernel is compiled here already (spawned workers would compile it again)
+        checked = point_patterns(point, post, cfg.config.patterns.patterns, cfg.config.patterns.check_draws,
+                                 cfg.config.calibration.seed + 2)
+        csv("point_patterns", checked)
+        point_pred = report.predictive_check(problem, pd.DataFrame([{**point, "weight": 1.0}]), POINT_DRAWS,
+                                             cfg.config.calibration.seed + 3)
+        csv("predictive_point", point_pred)
+        mine = checked[checked["draw"] == "point"]
+        failed = [int(n) for n in mine.loc[~mine["reproduced"].astype(bool), "pattern"]]
+        details["point_patterns"] = (f"the published point reproduces {len(mine) - len(failed)} of {len(mine)} "
+                                     "patterns" + (f" (fails {', '.join(map(str, failed))})" if failed else ""))
+        if failed:
+            warnings.append(f"the published point (posterior medians) fails pattern(s) {', '.join(map(str, failed))} "
+                            "of adoptsim validate (point_patterns.csv)")
+        point_md = point_markdown(checked, point_pred)
     md = report.markdown_report(problem, summary, ident, pred, gens, structural, details)
     if pf is not None:
         md += pattern_markdown(pf, summary)
+    md += point_md
     (out / "report.md").write_text(md)
     files["report"] = out / "report.md"
 
@@ -322,11 +344,59 @@ def _calibrate(cfg, problem: Problem, out: Path, workers: int, dask: str | None,
     published = None
     if publish and cfg.config.calibration.publish:
         published = cfg.resolve(cfg.config.calibration.publish)
-        tmp = published.with_name(f".{published.name}.tmp")
-        tmp.write_text(text)
-        os.replace(tmp, published)
+        _write_atomic(published, text)
+    if publish and cfg.config.calibration.publish_posterior:
+        _write_atomic(cfg.resolve(cfg.config.calibration.publish_posterior), post.to_csv(index=False))
     return Result(out, db, info.run_id, history.n_populations, info.final_epsilon, stopped, info.resumed, post,
                   summary, ident, pred, info.simulations, info.seconds, files, values, published, warnings, pf)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def point_patterns(point: dict[str, float], post: pd.DataFrame, patterns: list[int], draws: int, seed: int,
+                   workers: int = 1) -> pd.DataFrame:
+    """adoptsim validate's pattern verdicts for the published point and ``draws`` weighted posterior draws.
+
+    One row per (draw, pattern): ``draw`` is ``point`` or the draw's number, ``reproduced`` the verdict.
+    A report of the published defaults, not a filter: the patterns the calibration scenarios can show
+    are inside the distance already (pattern statistics).
+    """
+    import numpy as np
+
+    from .. import validate
+
+    names = list(point)
+    sets = [point]
+    if draws:
+        w = post["weight"].to_numpy(float)
+        rows = np.random.default_rng(seed).choice(len(post), size=draws, replace=True, p=w / w.sum())
+        sets += [{k: float(post.iloc[int(r)][k]) for k in names} for r in rows]
+    results = validate.run_patterns(sets, patterns, workers=workers)
+    return pd.DataFrame([{"draw": "point" if r.draw == 0 else str(r.draw), "pattern": r.number,
+                          "reproduced": bool(r.reproduced), "explanation": r.explanation,
+                          **{k: sets[r.draw][k] for k in names}} for r in results])
+
+
+def point_markdown(checked: pd.DataFrame, predictive: pd.DataFrame) -> str:
+    """The report section on the published point: its patterns, posterior pass rates, its predictive check."""
+    lines = ["", "## Published point (weighted posterior medians)", "",
+             "| pattern | published point | pass rate over posterior draws |", "|---|---|---|"]
+    draws = checked[checked["draw"] != "point"]
+    for n, group in checked.groupby("pattern"):
+        mine = group[group["draw"] == "point"]["reproduced"]
+        rate = draws[draws["pattern"] == n]["reproduced"]
+        lines.append(f"| {n} | {'reproduced' if bool(mine.iloc[0]) else 'not reproduced'} | "
+                     + (f"{rate.mean():.0%} of {len(rate)}" if len(rate) else "-") + " |")
+    lines += ["", f"Predictive check of the published point ({POINT_DRAWS} replicate simulations):", "",
+              "| target | role | observed interval | simulated 5-95 % (median) | share inside |", "|---|---|---|---|---|"]
+    for _, r in predictive.iterrows():
+        lines.append(f"| {r['id']} | {r['role']} | {r['low']:.4g} - {r['high']:.4g} | {r['posterior_q05']:.4g} - "
+                     f"{r['posterior_q95']:.4g} ({r['posterior_median']:.4g}) | {r['posterior_share_inside']:.2f} |")
+    return "\n".join(lines) + "\n"
 
 
 def pattern_markdown(pf: PatternFilter, summary: pd.DataFrame) -> str:
@@ -417,6 +487,8 @@ def calibrated_text(problem: Problem, summary: pd.DataFrame, ident: pd.DataFrame
         *([f"data:     {_display(problem.data_path)}"] if problem.data_path else []),
         *([f"{'patterns: ' if k == 0 else '          '}{line}" for k, line in enumerate(_wrap(patterns.describe(), 90))]
           if patterns is not None else []),
+        *([f"patterns: {details['point_patterns']} (adoptsim validate; point_patterns.csv)"]
+          if details.get("point_patterns") else []),
         *(["The comment after each value gives the full posterior's median and 90 % interval."]
           if patterns is not None else []),
         "Only the parameters below were calibrated; every other behaviour parameter keeps its schema default.",

@@ -12,6 +12,17 @@ whatever order. A serial calibration (``workers=1``) with the same config is
 therefore reproducible end to end; with parallel samplers the sequence of
 proposals depends on timing, but every individual evaluation stays
 reproducible.
+
+Two parts of the design live here besides plain outcome columns:
+
+* a selected sample (``volunteers``): the scenario's ``n_firms`` are the firms with
+  the longest acceptable payback (horizon) of a pool of ``pool`` firms synthesised
+  from the profile (:func:`volunteer_selector`), e.g. the audited Lahore firms that
+  volunteered for the audit;
+* pattern statistics (:data:`~.quantities.PATTERN_STATISTICS`): 1 when a run
+  reproduces the pattern, else 0, so averaged over replicates the pass rate enters
+  the distance like any other statistic (patterns inside the acceptance, not a filter
+  afterwards).
 """
 
 from __future__ import annotations
@@ -23,7 +34,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .targets import COHORT, COUNT_COLUMNS, Target
+from .targets import COHORT, COUNT_COLUMNS, PATTERN_STATISTICS, Target
+
+MEMBER_RATIO = 1.2   # pattern 2's threshold in adoptsim.validate (members >= 1.2x non-members)
+PRACTICE_LEAD = 2.0  # pattern 3's threshold: the practice ends >= 2x the next option (here: gains since month 0)
 
 
 @dataclass(frozen=True)
@@ -51,8 +65,42 @@ def evaluation_seed(base: int, salt: int, scenario_index: int, replicate: int, v
     return int.from_bytes(h.digest(), "little") & (2**63 - 1)
 
 
-def run_statistics(scenario, stats: list[Statistic]) -> dict[str, float]:
+def volunteer_selector(n: int, by: str = "horizon"):
+    """Indices of the ``n`` firms with the largest ``by`` trait (ties by firm id): a selected sample."""
+    def select(firms: np.ndarray) -> np.ndarray:
+        return np.lexsort((firms.id, -np.asarray(firms[by], float)))[:n]
+
+    return select
+
+
+def pattern_statistic(quantity: str, world, cols: dict, month: int) -> float:
+    """1.0 if the run reproduces the pattern ``quantity`` names (by ``month``), else 0.0."""
+    f = world.firms
+    if quantity == "pattern_members_adopt_more":
+        adopted, other = f.adopted != 0, ~f.demo
+        members, non = f.member & other, ~f.member & other
+        if not members.any() or not non.any():
+            return 0.0
+        a, b = adopted[members].mean(), adopted[non].mean()
+        return float(a > 0 and (b == 0 or a / b >= MEMBER_RATIO))
+    if quantity == "pattern_practice_first":
+        names = world.profile.option_names
+        k0 = next(k for k, n in enumerate(names) if world.profile.technologies[n].kind == "practice")
+        curves = np.array([np.asarray(cols[f"share_option_{n}"][: month + 1], float) for n in names])
+        curves = curves - curves[:, :1]  # spread since month 0: demonstration pilots and the installed base excluded
+        others = [k for k in range(len(names)) if k != k0]
+        leads = bool(np.all(curves[k0][None, :] >= curves[others] - 1e-12))
+        runner_up = max(float(curves[k, -1]) for k in others)
+        return float(leads and curves[k0, -1] > 0 and curves[k0, -1] >= PRACTICE_LEAD * runner_up)
+    raise KeyError(quantity)
+
+
+def run_statistics(scenario, stats: list[Statistic], pool: int | None = None, by: str = "horizon"
+                   ) -> dict[str, float]:
     """Simulate ``scenario`` (months already set) and read ``stats`` from it.
+
+    ``pool``: simulate a selected sample, the ``n_firms`` firms with the largest ``by``
+    of ``pool`` synthesised firms (:func:`volunteer_selector`).
 
     Plain quantities are read from the monthly outcome columns
     (:func:`adoptsim.outcomes.series_columns`) at their month. The cohort
@@ -65,7 +113,10 @@ def run_statistics(scenario, stats: list[Statistic]) -> dict[str, float]:
     from ..outcomes import series_columns
     from ..population import build_world
 
-    w = build_world(scenario)
+    if pool is not None:
+        w = build_world(scenario, pool=pool, select=volunteer_selector(int(scenario.n_firms), by))
+    else:
+        w = build_world(scenario)
     f = w.firms
     cohort = [s for s in stats if s.quantity == COHORT]
     out: dict[str, float] = {}
@@ -101,6 +152,12 @@ def run_statistics(scenario, stats: list[Statistic]) -> dict[str, float]:
     for s in stats:
         if s.quantity == COHORT:
             continue
+        if s.quantity in PATTERN_STATISTICS:
+            if s.month != w.params.months:
+                raise ValueError(f"{s.id}: a pattern statistic is read at the end of the run (month "
+                                 f"{w.params.months}), not at month {s.month}")
+            out[s.id] = pattern_statistic(s.quantity, w, cols, s.month)
+            continue
         value = float(cols[s.quantity][s.month])
         if s.n_observed and s.n_observed != n_sim:
             value *= s.n_observed / n_sim
@@ -112,8 +169,10 @@ class Simulator:
     """Picklable model function for pyabc: ``Simulator(...)(params) -> {target id: value}``."""
 
     def __init__(self, scenarios: dict[str, dict], stats: list[Statistic], seed: int, replicates: int = 1,
-                 names: tuple[str, ...] = (), bounds: dict[str, tuple] | None = None):
+                 names: tuple[str, ...] = (), bounds: dict[str, tuple] | None = None,
+                 volunteers: dict[str, tuple[int, str]] | None = None):
         self.scenarios = scenarios  # id -> Scenario.model_dump() with months set
+        self.volunteers = dict(volunteers or {})  # id -> (pool, by): a selected sample
         self.stats = list(stats)
         self.seed = int(seed)
         self.replicates = int(replicates)
@@ -159,7 +218,8 @@ class Simulator:
                 seed = evaluation_seed(self.seed, salt, k, r, key)
                 sc = base.model_copy(update={"seed": seed,
                                              "behaviour": base.behaviour.model_copy(update=behaviour)})
-                for tid, value in run_statistics(sc, stats).items():
+                pool, by = self.volunteers.get(sid, (None, "horizon"))
+                for tid, value in run_statistics(sc, stats, pool, by).items():
                     totals[tid].append(value)
         return {tid: float(np.mean(v)) for tid, v in totals.items()}
 

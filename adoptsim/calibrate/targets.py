@@ -62,12 +62,12 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from .csvrows import (OptionalText, Text, cell_error, choice, integer, integer_range, matching, number, read_csv,
                       validate_row, value_range)
 from .errors import CalibrationError
-from .quantities import (COHORT, COUNT_COLUMNS, MAX_MONTH, MONEY_COLUMNS, PHYSICAL_COLUMNS, ROLES, SHARE_COLUMNS,
-                         SHARE_PREFIXES, SIMULATED_ROLES, SIZES, STRUCTURAL, STRUCTURAL_MEASURES, expected_unit,
+from .quantities import (COHORT, COUNT_COLUMNS, MAX_MONTH, MONEY_COLUMNS, PATTERN_STATISTICS, PHYSICAL_COLUMNS,
+                         ROLES, SHARE_COLUMNS, SHARE_PREFIXES, SIMULATED_ROLES, SIZES, STRUCTURAL, STRUCTURAL_MEASURES, expected_unit,
                          profile, quantity_problem, quantity_range, structural_measure)
 
-__all__ = ["COHORT", "COUNT_COLUMNS", "DATE", "ID", "MAX_MONTH", "MONEY_COLUMNS", "PHYSICAL_COLUMNS", "ROLES",
-           "SETS", "SHARE_COLUMNS", "SHARE_PREFIXES", "SIMULATED_ROLES", "SIZES", "STRUCTURAL_MEASURES",
+__all__ = ["COHORT", "COUNT_COLUMNS", "DATE", "ID", "MAX_MONTH", "MONEY_COLUMNS", "PATTERN_STATISTICS",
+           "PHYSICAL_COLUMNS", "ROLES", "SETS", "SHARE_COLUMNS", "SHARE_PREFIXES", "SIMULATED_ROLES", "SIZES", "STRUCTURAL_MEASURES",
            "TARGET_COLUMNS", "Target", "TargetRow", "expected_unit", "load_targets", "quantity_range",
            "structural_checks", "structural_value",
            # from .userdata

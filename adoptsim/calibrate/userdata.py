@@ -19,6 +19,13 @@ interval is the 90 % binomial interval ``share +/- 1.645 sqrt(share (1 - share) 
 (at least +/- 0.01) when ``n_firms`` is given, else ``share +/- 0.05``; for
 ``adopters`` without ``n_firms``, ``adopters +/- max(1.645 sqrt(adopters), 1)``.
 One row per (cluster, month).
+
+Checks beyond single cells: a cluster's series is cumulative, so a value below
+an earlier month's is refused (``allow_decreasing=True``, ``--allow-decreasing``,
+accepts it, e.g. when firms that adopted closed or removed the technology); and a
+month beyond the horizon (``months``) of the scenario it belongs to is refused
+rather than silently extending the simulation (give the scenario
+``overrides = { months = N }`` in the config to simulate further).
 """
 
 from __future__ import annotations
@@ -114,8 +121,11 @@ class Observation:
     line: int
 
 
-def load_user_data(path: str | Path) -> list[Observation]:
-    """Read and validate a researcher's CSV of observed adoption over time (format above)."""
+def load_user_data(path: str | Path, allow_decreasing: bool = False) -> list[Observation]:
+    """Read and validate a researcher's CSV of observed adoption over time (format above).
+
+    A cluster's cumulative series that falls is an error unless ``allow_decreasing``.
+    """
     path = Path(path)
     header, rows = read_csv(path, USER_REQUIRED, USER_OPTIONAL, "data")
     if not rows:
@@ -145,7 +155,30 @@ def load_user_data(path: str | Path) -> list[Observation]:
         out.append(Observation(cluster=r.cluster, month=r.month, quantity=q, value=float(value), low=float(low),
                                high=float(high), n_firms=r.n_firms, source=r.source, note=r.note,
                                origin=f"{path}: row {row.index}", row=row.index, line=row.line))
+    if not allow_decreasing:
+        check_cumulative(out, quantity)
     return out
+
+
+def check_cumulative(observations: list[Observation], column: str) -> None:
+    """Refuse a cluster's series whose value falls from one observed month to a later one.
+
+    Values are compared as stored (shares when ``n_firms`` is given, else counts); ``column``
+    is the file's column, named in the error.
+    """
+    by_cluster: dict[str, list[Observation]] = {}
+    for ob in observations:
+        by_cluster.setdefault(ob.cluster, []).append(ob)
+    for cluster, obs in by_cluster.items():
+        obs = sorted(obs, key=lambda o: o.month)
+        for prev, ob in zip(obs, obs[1:]):
+            if ob.quantity == prev.quantity and ob.value < prev.value:
+                unit = "a share" if ob.quantity == "share_adopted" else "adopters"
+                raise CalibrationError(
+                    f"{ob.origin} (line {ob.line}): column '{column}': {ob.value:g} ({unit}) at month {ob.month} "
+                    f"is below {prev.value:g} at month {prev.month} (row {prev.row}) for cluster {cluster!r}: "
+                    f"cumulative adoption cannot fall (allowed: >= {prev.value:g}); if your series really falls "
+                    "(adopters that closed or removed the technology), pass --allow-decreasing")
 
 
 def default_interval(quantity: str, value: float, n_firms: int | None) -> tuple[float, float]:
@@ -165,11 +198,12 @@ def default_interval(quantity: str, value: float, n_firms: int | None) -> tuple[
 
 
 def observations_to_targets(observations: list[Observation], scenarios: dict[str, str],
-                            data_path: str | Path) -> list[Target]:
+                            data_path: str | Path, horizons: dict[str, int] | None = None) -> list[Target]:
     """Map user rows to targets of the config's scenarios.
 
     ``scenarios`` maps scenario id -> cluster (profile) name. A row's ``cluster``
-    is a scenario id, or the cluster of exactly one scenario.
+    is a scenario id, or the cluster of exactly one scenario. ``horizons`` (scenario
+    id -> months simulated): a row beyond its scenario's horizon is an error.
     """
     by_cluster: dict[str, list[str]] = {}
     for sid, cluster in scenarios.items():
@@ -186,6 +220,12 @@ def observations_to_targets(observations: list[Observation], scenarios: dict[str
                    else "matches no scenario of the calibration config")
             raise CalibrationError(f"{ob.origin} (line {ob.line}): column 'cluster': {ob.cluster!r} {why} "
                                    f"(allowed: {', '.join(allowed)})")
+        horizon = (horizons or {}).get(sid)
+        if horizon is not None and ob.month > horizon:
+            raise CalibrationError(
+                f"{ob.origin} (line {ob.line}): column 'month': {ob.month} is beyond the horizon of scenario "
+                f"{sid!r} ({horizon} months; allowed: 0 to {horizon}); to simulate further give that scenario "
+                f"overrides = {{ months = {ob.month} }} in the calibration config")
         low, high = ob.low, ob.high
         if not low < high:  # a share of exactly 0 or 1 with a clipped default interval
             raise CalibrationError(f"{ob.origin} (line {ob.line}): column 'high': empty interval [{low}, {high}]")

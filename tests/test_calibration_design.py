@@ -1,0 +1,70 @@
+"""The calibration design: audited firms as a selected sample, patterns inside the distance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from adoptsim.calibrate.config import load_config
+from adoptsim.calibrate.problem import build_problem
+from adoptsim.calibrate.simulator import Simulator, Statistic, pattern_statistic, run_statistics, volunteer_selector
+from adoptsim.population import build_world
+from adoptsim.scenario import with_overrides
+from adoptsim.sweep.work import run_replicate
+from conftest import scenario
+from test_calibration import SHIPPED
+
+
+def test_volunteers_are_the_most_patient_firms_of_the_pool():
+    sc = scenario(cluster="lahore", n_firms=35, months=2, seed=3)
+    pool = build_world(sc.model_copy(update={"n_firms": 300})).firms
+    chosen = build_world(sc, pool=300, select=volunteer_selector(35)).firms
+    top = np.sort(np.argsort(-pool.horizon, kind="stable")[:35])
+    # the same firms (ids key every draw), with the same traits, and the longest horizons of the 300
+    assert np.array_equal(chosen.id, pool.id[top])
+    assert np.array_equal(chosen.horizon, pool.horizon[top]) and np.array_equal(chosen.reserve, pool.reserve[top])
+    assert chosen.horizon.min() >= np.sort(pool.horizon)[-35]
+    # the selected sample has longer horizons than a random sample of 35 (the old design)
+    assert np.median(chosen.horizon) > 1.5 * np.median(build_world(sc).firms.horizon)
+
+
+def test_selection_is_part_of_the_problem(tmp_path):
+    text = SHIPPED.read_text()
+    other = tmp_path / "other.toml"
+    other.write_text(text.replace("volunteers = { pool = 300", "volunteers = { pool = 100").replace(
+        '"data/targets.csv"', f'"{SHIPPED.parent / "data" / "targets.csv"}"').replace(
+        '"../adoptsim/', f'"{SHIPPED.parent.parent / "adoptsim"}/'))
+    a, b = build_problem(load_config(SHIPPED)), build_problem(load_config(other))
+    assert a.volunteers["lahore-audit"] == (300, "horizon") and b.volunteers["lahore-audit"] == (100, "horizon")
+    assert a.fingerprint() != b.fingerprint()  # a resumed run with another selection is refused
+
+
+def test_pattern_statistics_are_the_patterns_thresholds():
+    sc = with_overrides(scenario(cluster="moradabad", n_firms=800, months=48, seed=5), attention=0.3)
+    stats = [Statistic("m", "s", "pattern_members_adopt_more", 48), Statistic("p", "s", "pattern_practice_first", 48)]
+    got = run_statistics(sc, stats)
+    w = build_world(sc)
+    from adoptsim.kernel import simulate
+
+    simulate(w.firms, w.options, w.params, w.cost, w.series, w.bodies)
+    f = w.firms
+    a, b = (f.adopted[f.member & ~f.demo] != 0).mean(), (f.adopted[~f.member & ~f.demo] != 0).mean()
+    assert got["m"] == float(a >= 1.2 * b)
+    cols = run_replicate(sc)
+    names = w.profile.option_names
+    k0 = next(k for k, n in enumerate(names) if w.profile.technologies[n].kind == "practice")
+    gains = {n: np.asarray(cols[f"share_option_{n}"]) - cols[f"share_option_{n}"][0] for n in names}
+    others = [n for k, n in enumerate(names) if k != k0]
+    leads = all((gains[names[k0]] >= gains[n] - 1e-12).all() for n in others)
+    assert got["p"] == float(leads and gains[names[k0]][-1] >= 2 * max(gains[n][-1] for n in others))
+    assert got["m"] == pattern_statistic("pattern_members_adopt_more", w, cols, 48)
+    with pytest.raises(ValueError, match="end of the run"):
+        run_statistics(sc, [Statistic("x", "s", "pattern_practice_first", 12)])
+
+
+def test_pattern_statistic_averages_to_a_pass_rate():
+    sc = scenario(cluster="moradabad", n_firms=300, months=24, seed=1)
+    sim = Simulator({"s": sc.model_dump()}, [Statistic("m", "s", "pattern_members_adopt_more", 24)], seed=4,
+                    replicates=4, names=("attention",), bounds={"attention": (0, 1)})
+    rate = sim.simulate({"attention": 0.5})["m"]
+    assert rate in (0.0, 0.25, 0.5, 0.75, 1.0)
