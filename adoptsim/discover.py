@@ -123,8 +123,9 @@ def _varying_inputs(frame: pd.DataFrame, outcome: str) -> list[str]:
     """Flat parameter keys among the columns that take more than one value (the default inputs)."""
     from .scenario.space import PARAMETERS
 
+    # a column some runs leave empty (a lever at an unbounded default, e.g. no subsidy cap) is no default input
     return [c for c in frame.columns if c in PARAMETERS and c != outcome and c not in BOOKKEEPING
-            and frame[c].nunique(dropna=False) > 1]
+            and frame[c].nunique(dropna=False) > 1 and not frame[c].isna().any()]
 
 
 def _prepare_inputs(frame: pd.DataFrame, inputs: list[str]) -> pd.DataFrame:
@@ -245,6 +246,10 @@ def discover(frame: pd.DataFrame, outcome: str, *, below: float | None = None, a
                              trajectory=traj[["coverage", "density", "mass", "res_dim", "n", "k"]].copy()))
             if row["density"] < min_density:
                 break
+    if not boxes:
+        raise DiscoverError(f"PRIM found no box for {rule}: {n_fail} of {len(y)} runs fail (a box needs at least "
+                            f"{max(5, round(0.05 * n_fail))} failing runs and {round(mass_min * len(y))} runs); "
+                            "choose a threshold that more runs fail, or a larger sweep")
     return Discovery(outcome, direction, threshold, list(inputs), len(y), n_fail, boxes)
 
 
@@ -271,6 +276,9 @@ def sweep_frame(out_dir: str | Path, month: int | None = None) -> pd.DataFrame:
     base = manifest.get("sweep", {}).get("base", {})
     from .scenario.space import PARAMETERS
 
+    for key, parameter in PARAMETERS.items():  # tidy results name parameters by dotted key: take them by flat key
+        if parameter.dotted in runs.columns and key not in runs.columns:
+            runs[key] = runs[parameter.dotted]
     for key in keys:
         if key in runs.columns:
             continue

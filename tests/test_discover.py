@@ -100,6 +100,9 @@ def test_errors_name_the_problem():
         discover(frame, "share_adopted", below=0.3, inputs=["nope"])
     with pytest.raises(DiscoverError, match="no input varies"):
         discover(frame[["share_adopted"]].assign(capex_subsidy_share=0.2), "share_adopted", below=0.3)
+    few = frame.assign(share_adopted=np.r_[np.zeros(2), np.ones(len(frame) - 2)])  # 2 failing runs: no box
+    with pytest.raises(DiscoverError, match="PRIM found no box .* 2 of 200 runs fail"):
+        discover(few, "share_adopted", below=0.5)
 
 
 def test_outputs_are_complete_and_strict_json(tmp_path):
@@ -137,6 +140,8 @@ def test_sweep_folder_gives_one_row_per_run_with_lever_columns(smoke):
     assert set(frame["month"]) == {36}
     assert sorted(set(frame["capex_subsidy_share"])) == [0.0, 0.3]
     assert sorted(set(frame["green_finance_guarantee"])) == [0.0, 0.8]
+    # the tidy results' dotted columns are the same values under the flat keys PRIM reports
+    assert frame["capex_subsidy_share"].tolist() == frame["levers.capex_subsidy.share"].tolist()
 
 
 def test_cli_discover_on_a_sweep(smoke, capsys):
