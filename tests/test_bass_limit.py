@@ -1,4 +1,4 @@
-"""In the frictionless limit the model is the Bass model (MODEL.md, Closed forms)."""
+"""In the frictionless limit the model is the Bass model (docs/PATTERNS.md §4, Closed forms)."""
 
 from __future__ import annotations
 

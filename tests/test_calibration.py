@@ -50,8 +50,8 @@ def test_shipped_targets_have_provenance_and_both_sets(shipped_targets):
         assert "seeds/" in t.source_document or (t.quantity.startswith("pattern_") and "ODD.md" in t.source_document
                                                   and "Assumption" in t.notes), t.id
     assert {t.set for t in shipped_targets} == {"calibration", "validation"}
-    # Lahore and Moradabad are the calibration set, Kanpur and Taihu are held out
-    assert {t.cluster for t in shipped_targets if t.set == "calibration"} == {"lahore", "moradabad"}
+    # Lahore and Moradabad (and the Taihu upgrade pattern) are the calibration set, Kanpur and Taihu held out
+    assert {t.cluster for t in shipped_targets if t.set == "calibration"} == {"lahore", "moradabad", "taihu"}
     assert {t.cluster for t in shipped_targets if t.set == "validation"} == {"kanpur", "taihu"}
     # the figures the issue names, mapped honestly
     assert ids["lahore-audited-firms"].value == 35 and ids["lahore-audited-firms"].role == "input"
@@ -169,7 +169,8 @@ def test_shipped_config_binds_to_its_targets():
     problem = build_problem(cfg)
     assert {t.id for t in problem.fit} == {"lahore-audit-implemented", "moradabad-act-among-reached",
                                            "moradabad-acted-by-2017", "moradabad-aware-2017",
-                                           "moradabad-pattern-members", "moradabad-pattern-practice-first"}
+                                           "moradabad-pattern-members", "moradabad-pattern-practice-first",
+                                           "taihu-pattern-upgrades-when-open"}
     assert "moradabad-reached-2017" in {t.id for t in problem.check}
     assert 4 <= len(problem.parameters) <= 6
     assert problem.scenarios["lahore-audit"].n_firms == 35
@@ -177,6 +178,8 @@ def test_shipped_config_binds_to_its_targets():
     assert problem.config.config.abc.replicates >= 2
     assert problem.scenarios["moradabad-outreach-demos"].n_firms is None  # full 5,000 firms
     assert problem.scenarios["moradabad-outreach-demos"].months == 60
+    relaxed = problem.scenarios["taihu-relaxed"]  # pattern 6's setting: 460 mills, ten years, rule relaxed
+    assert (relaxed.n_firms, relaxed.months, relaxed.levers.expansion_rule.blocks_new_lines) == (460, 120, False)
     for name, spec in problem.parameters.items():
         assert spec.source, name
     assert problem.fingerprint() == build_problem(load_config(SHIPPED)).fingerprint()

@@ -68,3 +68,21 @@ def test_pattern_statistic_averages_to_a_pass_rate():
                     replicates=4, names=("attention",), bounds={"attention": (0, 1)})
     rate = sim.simulate({"attention": 0.5})["m"]
     assert rate in (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def test_upgrade_pattern_statistic_is_pattern_6s_threshold():
+    """Pattern 6 inside the distance: 1 iff >= 0.5 % of mills hold the new-line upgrade at the end, rule relaxed."""
+    from adoptsim.validate.patterns import UPGRADE_SHARE
+
+    stat = [Statistic("u", "s", "pattern_upgrades_when_open", 60)]
+    for horizon, expected in ((120.0, 1.0), (1.0, 0.0)):  # patient mills upgrade; month-long horizons never do
+        sc = with_overrides(scenario(cluster="taihu", n_firms=200, months=60, seed=3, common_plant_existing=True,
+                                     expansion_rule_blocks_new_lines=False), horizon_median=horizon, attention=0.5)
+        cols = run_replicate(sc)
+        w = build_world(sc)
+        upgrade = next(n for n in w.profile.option_names if w.profile.technologies[n].needs_new_line)
+        assert float(cols[f"share_option_{upgrade}"][60] >= UPGRADE_SHARE) == expected
+        assert run_statistics(sc, stat)["u"] == expected
+    blocked = scenario(cluster="taihu", n_firms=50, months=12, seed=3, expansion_rule_blocks_new_lines=True)
+    with pytest.raises(ValueError, match="allows new lines"):
+        run_statistics(blocked, [Statistic("u", "s", "pattern_upgrades_when_open", 12)])

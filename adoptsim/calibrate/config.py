@@ -47,7 +47,7 @@ and the key::
     prior = "loguniform"                # uniform | loguniform (low, high); normal (mean, sd);
     low = 0.01                          # lognormal (median, sigma); optional low/high truncate
     high = 0.5                          # normal and lognormal
-    source = "MODEL.md, Behavioural evidence: ..."
+    source = "docs/PATTERNS.md §3: ..."
 
 With ``p = inf`` and weights ``1 / half-width`` the distance of a simulation is
 the largest number of half-widths by which a simulated statistic misses the
@@ -110,8 +110,8 @@ class ABCSettings(_Strict):
 
 
 class PatternSettings(_Strict):
-    draws: int = Field(0, ge=0, le=10_000, description="distinct posterior particles screened against MODEL.md's "
-                                                      "patterns (adoptsim.calibrate.patterns); 0: no filter")
+    draws: int = Field(0, ge=0, le=10_000, description="distinct posterior particles screened against the "
+                                                      "patterns of docs/PATTERNS.md §1 (adoptsim.calibrate.patterns); 0: no filter")
     patterns: list[int] = Field(default_factory=lambda: list(range(1, 10)), min_length=1,
                                 description="pattern numbers (1-9) a published parameter set must reproduce")
     check_point: bool = Field(False, description="without the filter (draws = 0): run the patterns on the published "

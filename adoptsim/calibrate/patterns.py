@@ -1,4 +1,4 @@
-"""Pattern filter: keep the posterior particles that also reproduce MODEL.md's patterns.
+"""Pattern filter: keep the posterior particles that also reproduce the patterns of docs/PATTERNS.md §1.
 
 Two numeric targets cannot pin six behavioural parameters: much of the ABC
 posterior is a ridge along which the targets are met while the model's

@@ -24,6 +24,7 @@ PATTERN_STATISTICS = {
     "pattern_members_adopt_more": 2,   # members (demo sites excluded) adopt >= 1.2x as often as non-members
     "pattern_practice_first": 3,       # the practice package's gain since month 0 leads every other option's
                                        # every month and ends >= 2x ahead (pilots placed at month 0 excluded)
+    "pattern_upgrades_when_open": 6,   # with new lines allowed, >= 0.5 % of firms install the new-line upgrade
 }
 PHYSICAL_COLUMNS = {"water_saved_m3_per_year": "m3/yr", "chemicals_avoided_t_per_year": "t/yr",
                     "power_avoided_kw": "kW", "pollution_load_m3eq_per_year": "m3eq/yr"}

@@ -12,7 +12,7 @@ Output folder (``OUT``)::
     structural.csv        structural targets of the chosen set against the profile
     generations.csv       epsilon, samples, acceptance per generation
     targets_used.csv      the targets, with the scenario and whether fitted
-    pattern_filter.csv    (with [patterns] draws > 0) screened particles: which of MODEL.md's patterns each fails
+    pattern_filter.csv    (with [patterns] draws > 0) screened particles: which of the patterns of docs/PATTERNS.md §1 each fails
     posterior_patterns.csv the pattern-consistent particles (weights renormalised): adoptsim validate --posterior
     predictive_point.csv  the published point simulated 20 times against every checked target
     calibrated.toml       [behaviour] = posterior medians (pattern filter: the consistent point), with provenance
@@ -404,7 +404,7 @@ def pattern_markdown(pf: PatternFilter, summary: pd.DataFrame) -> str:
     names = list(pf.point)
     lines = ["", "## Pattern filter", "",
              f"{pf.describe()}.", "",
-             "The published defaults must also reproduce MODEL.md's qualitative patterns (`adoptsim validate`); "
+             "The published defaults must also reproduce the qualitative patterns of docs/PATTERNS.md §1 (`adoptsim validate`); "
              "the two fitted targets alone leave a ridge of parameter sets on which they do not.", "",
              "| parameter | posterior median | consistent 5-95 % | published |", "|---|---|---|---|"]
     from .report import weighted_quantile

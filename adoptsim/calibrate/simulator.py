@@ -34,10 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..validate.patterns import MEMBER_RATIO, PRACTICE_LEAD, UPGRADE_SHARE
 from .targets import COHORT, COUNT_COLUMNS, PATTERN_STATISTICS, Target
-
-MEMBER_RATIO = 1.2   # pattern 2's threshold in adoptsim.validate (members >= 1.2x non-members)
-PRACTICE_LEAD = 2.0  # pattern 3's threshold: the practice ends >= 2x the next option (here: gains since month 0)
 
 
 @dataclass(frozen=True)
@@ -92,6 +90,14 @@ def pattern_statistic(quantity: str, world, cols: dict, month: int) -> float:
         leads = bool(np.all(curves[k0][None, :] >= curves[others] - 1e-12))
         runner_up = max(float(curves[k, -1]) for k in others)
         return float(leads and curves[k0, -1] > 0 and curves[k0, -1] >= PRACTICE_LEAD * runner_up)
+    if quantity == "pattern_upgrades_when_open":
+        if any(world.options.blocked):
+            raise ValueError("pattern_upgrades_when_open needs a scenario whose expansion rule allows new lines")
+        names = world.profile.option_names
+        upgrades = [n for n in names if world.profile.technologies[n].needs_new_line]
+        if not upgrades:
+            raise ValueError(f"pattern_upgrades_when_open: cluster {world.profile.name!r} has no new-line upgrade")
+        return float(max(float(cols[f"share_option_{n}"][month]) for n in upgrades) >= UPGRADE_SHARE)
     raise KeyError(quantity)
 
 

@@ -49,10 +49,10 @@ class Behaviour(_Strict):
     """
 
     p_innovation: float = F(0.004, 0, 1, unit="1/month", doc="spontaneous awareness hazard (Bass innovation p)",
-                            source="assumption, to be calibrated: above MODEL.md's durable-goods Bass prior "
+                            source="assumption, to be calibrated: above the durable-goods Bass priors of docs/PATTERNS.md §3 "
                                    "(p 0.001-0.03/yr) because p here drives awareness, not purchase")
     q_imitation: float = F(0.15, 0, 5, unit="1/month", doc="awareness hazard per unit adopter share (Bass imitation q)",
-                           source="assumption, to be calibrated: above MODEL.md's durable-goods Bass prior "
+                           source="assumption, to be calibrated: above the durable-goods Bass priors of docs/PATTERNS.md §3 "
                                   "(q 0.1-0.6/yr) because q here drives awareness, not purchase")
     q_association: float = F(0.2, 0, 5, unit="1/month", doc="extra awareness hazard for members per unit member-adopter share",
                              source="case-study, Key lessons: associations 'far more likely to be successful'; strength assumed")
@@ -71,9 +71,9 @@ class Behaviour(_Strict):
                                  "(left it idle, or closed)",
                              source="assumption: as strong as learning from adopters (learn_peer's default); no seed figure")
     attention: float = F(0.08, 0, 1, unit="1/month", doc="probability an aware firm evaluates options in a month (inertia)",
-                         source="MODEL.md Behavioural evidence: ~13-25 % uptake of paying measures (ENWORKS/DECC); rate assumed")
+                         source="docs/PATTERNS.md §3: ~13-25 % uptake of paying measures (ENWORKS/DECC); rate assumed")
     horizon_median: float = F(9.0, 0.1, 120, unit="months", doc="median longest acceptable payback",
-                              source="case-study, PAKISTAN > Demonstration project (~9-month payback); Qiu et al. 2015 via MODEL.md")
+                              source="case-study, PAKISTAN > Demonstration project (~9-month payback); Qiu et al. 2015 via docs/PATTERNS.md §3")
     horizon_sigma: float = F(0.6, 0, 3, doc="lognormal sigma of horizons across firms (skew: rarely > 2-3 years)")
     decision_noise: float = F(0.15, 0, 2, doc="logistic scale of the payback test, relative to the horizon (0 = deterministic)")
     down_payment: float = F(0.0, 0, 1, doc="share of net cost a firm must pay from own cash when borrowing")
@@ -152,7 +152,7 @@ class Enforcement(_Strict):
     cost_per_inspection: float = F(0.0, 0, MONEY_MAX, unit="currency", doc="public cost of one extra inspection")
     inspection_mode: Literal["operation", "presence"] = Field(
         "operation", description="what inspections check: that treatment runs, or only that it is installed",
-        json_schema_extra={"source": "MODEL.md Behavioural evidence: Kanpur PCB survey 2014, treatment installed but failing"})
+        json_schema_extra={"source": "docs/PATTERNS.md §3: Kanpur PCB survey 2014, treatment installed but failing"})
 
 
 class Mandate(_Strict):

@@ -58,6 +58,11 @@ from ..state import adopted_matrix
 from .experiments import _mean_curve, _pct, _pooled, _ratio, _runs, _scenario, _seeds, _years
 from .results import Panel, PatternResult, _pattern, _result
 
+#: Thresholds of the patterns that ``adoptsim calibrate`` also puts inside its distance (calibrate/simulator.py).
+MEMBER_RATIO = 1.2     # pattern 2: members (demo sites excluded) adopt at least 1.2x as often as non-members
+PRACTICE_LEAD = 2.0    # pattern 3: the practice package ends at least 2x ahead of the next option
+UPGRADE_SHARE = 0.005  # pattern 6: once the rule is relaxed, at least 0.5 % of firms install the new-line upgrade
+
 # Pattern 9: the frictionless limit of ODD §8 (behaviour values the limit defines).
 FRICTIONLESS = dict(locality_weight=0.0, q_association=0.0, belief_prior=1.0, learn_peer=0.0, learn_demo=0.0,
                     attention=1.0, decision_noise=0.0, horizon_sigma=0.0, horizon_median=12.0, down_payment=0.0)
@@ -179,7 +184,7 @@ def members_and_demos(params: Mapping[str, Any] | None = None, replicates: int =
     }
     member_ratio = _ratio(shares["members"], shares["non-members"])
     demo_ratio = _ratio(shares["near a demo"], shares["not near a demo"])
-    ok = member_ratio >= 1.2 and demo_ratio >= 1.1
+    ok = member_ratio >= MEMBER_RATIO and demo_ratio >= 1.1
     text = (f"After 6 years {_pct(shares['members'])} of members and {_pct(shares['non-members'])} of non-members "
             f"have adopted ({member_ratio:.2f}x), and {_pct(shares['near a demo'])} of firms in a locality with a "
             f"demo site against {_pct(shares['not near a demo'])} elsewhere ({demo_ratio:.2f}x).")
@@ -204,7 +209,7 @@ def practices_first(params: Mapping[str, Any] | None = None, replicates: int = 6
     runner_up = max(others, key=lambda k: curves[k, -1])
     ratio = _ratio(curves[k0, -1], curves[runner_up, -1])
     first = [float(np.argmax(c >= 0.01)) if np.any(c >= 0.01) else float("nan") for c in curves]
-    ok = leads and ratio >= 2.0
+    ok = leads and ratio >= PRACTICE_LEAD
     text = (f"The practice package ({names[k0]}) reaches 1 % of firms in month {first[k0]:.0f} and "
             f"{_pct(curves[k0, -1])} after 10 years; the next option ({names[runner_up]}) reaches "
             f"{_pct(curves[runner_up, -1])}" + ("" if leads else ", and overtakes it in some month") + ".")
@@ -285,7 +290,7 @@ def blocked_lines(params: Mapping[str, Any] | None = None, replicates: int = 10)
     name = profile.option_names[k]
     most_blocked = max(float(w.series.by_option[:, k].max() / w.firms.shape[0]) for w in blocked)
     curve_b, curve_o = _mean_curve(blocked, "by_option", k), _mean_curve(open_, "by_option", k)
-    ok = most_blocked == 0.0 and curve_o[-1] >= 0.005
+    ok = most_blocked == 0.0 and curve_o[-1] >= UPGRADE_SHARE
     text = (f"With the rule no mill installs {name} (at most {_pct(most_blocked)} in any run); once it is relaxed "
             f"{_pct(curve_o[-1])} of mills do within 10 years.")
     return _result(6, ok, dict(open_share=curve_o[-1], blocked_max_share=most_blocked),
