@@ -30,7 +30,8 @@ OPTIONAL = {"pyabc": ("calibration", "calibrate"), "distributed": ("Dask support
             "dask": ("Dask support", "dask"), "solara": ("the dashboard", "dashboard"),
             "solara_assets": ("the dashboard", "dashboard"), "ipyvue": ("the dashboard", "dashboard"),
             "ipyvuetify": ("the dashboard", "dashboard"), "altair": ("the dashboard", "dashboard"),
-            "mesa.visualization": ("the dashboard", "dashboard")}
+            "mesa.visualization": ("the dashboard", "dashboard"),
+            "ema_workbench": ("scenario discovery", "discover"), "pymoo": ("optimisation", "optimise")}
 
 AGENTS_WARN_FIRMS = 200_000  # the per-agent engine is ~100x slower: warn above this many firms
 
@@ -265,7 +266,8 @@ def _cmd_profiles(args: argparse.Namespace) -> int:
 
 
 _TITLES = {"scenario": "scenarios (adoptsim run NAME)", "sweep": "sweeps (adoptsim sweep NAME)",
-           "study": "sensitivity studies (adoptsim sensitivity NAME)"}
+           "study": "sensitivity studies (adoptsim sensitivity NAME)",
+           "problem": "optimisation problems (adoptsim optimise NAME)"}
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -294,45 +296,37 @@ def _cmd_examples(args: argparse.Namespace) -> int:
 
 
 def _cmd_discover(args: argparse.Namespace) -> int:
-    """PRIM boxes of a finished sweep; DiscoverError (bad outcome, threshold, missing extra) is one message."""
-    from .discover import DiscoverError, default_folder, discover, format_discovery, sweep_frame, write_discovery
+    """PRIM boxes of a finished sweep (a DiscoverError is one message, through :func:`error_message`)."""
+    from .discover import default_folder, discover, format_discovery, sweep_frame, write_discovery
 
-    try:
-        frame = sweep_frame(args.dir, month=args.month)
-        found = discover(frame, args.outcome, below=args.below, above=args.above, inputs=args.inputs,
-                         min_density=args.min_density, max_boxes=args.max_boxes)
-        direction = "below" if args.below is not None else "above"
-        out = Path(args.out) if args.out else default_folder(args.dir, (args.outcome, direction, found.threshold))
-        paths = write_discovery(found, frame, out, figures=not args.no_figures)
-    except DiscoverError as err:
-        print(f"adoptsim: {err}", file=sys.stderr)
-        return 2
+    frame = sweep_frame(args.dir, month=args.month)
+    found = discover(frame, args.outcome, below=args.below, above=args.above, inputs=args.inputs,
+                     min_density=args.min_density, max_boxes=args.max_boxes)
+    direction = "below" if args.below is not None else "above"
+    out = Path(args.out) if args.out else default_folder(args.dir, (args.outcome, direction, found.threshold))
+    paths = write_discovery(found, frame, out, figures=not args.no_figures)
     print(format_discovery(found))
     print(f"\nwrote {', '.join(p.name for p in paths)} to {out}/")
     return 0
 
 
 def _cmd_optimise(args: argparse.Namespace) -> int:
-    """NSGA-II over lever mixes under a budget; ProblemError (bad file, other problem in --out) is one message."""
-    from .optimise import ProblemError, load_problem, optimise
+    """NSGA-II over lever mixes under a budget (a ProblemError is one message, through :func:`error_message`)."""
+    from .optimise import load_problem, optimise
     from .optimise.output import format_front
 
-    try:
-        problem = load_problem(args.problem)
-        out = Path(args.out) if args.out else default_out(problem.name)
-        _writable_folder(out)
-        runs = problem.population * problem.generations * problem.replicates
-        print(f"{problem.name}: {len(problem.levers)} levers, {len(problem.objectives)} objectives, budget "
-              f"{problem.budget:,.0f}; NSGA-II {problem.population} x {problem.generations} generations x "
-              f"{problem.replicates} replicates (at most {runs:,} runs"
-              + (f", then {len(problem.draws)} uncertainty draws per front mix" if args.robust else "")
-              + f"), on {args.workers} worker(s) -> {out}/")
-        _compile_notice()
-        result = optimise(problem, out, workers=args.workers, robust=args.robust, overwrite=args.overwrite,
-                          progress=not args.quiet)
-    except ProblemError as err:
-        print(f"adoptsim: {err}", file=sys.stderr)
-        return 2
+    problem = load_problem(args.problem)
+    out = Path(args.out) if args.out else default_out(problem.name)
+    _writable_folder(out)
+    runs = problem.population * problem.generations * problem.replicates
+    print(f"{problem.name}: {len(problem.levers)} levers, {len(problem.objectives)} objectives, budget "
+          f"{problem.budget:,.0f}; NSGA-II {problem.population} x {problem.generations} generations x "
+          f"{problem.replicates} replicates (at most {runs:,} runs"
+          + (f", then {len(problem.draws)} uncertainty draws per front mix" if args.robust else "")
+          + f"), on {args.workers} worker(s) -> {out}/")
+    _compile_notice()
+    result = optimise(problem, out, workers=args.workers, robust=args.robust, overwrite=args.overwrite,
+                      progress=not args.quiet)
     reused = len(result.evaluations) - result.new_evaluations
     print(f"\n{len(result.front)} mixes on the Pareto front of {len(result.evaluations)} evaluated "
           f"({result.new_evaluations} new, {reused} from earlier runs"
@@ -499,8 +493,10 @@ def error_message(err: BaseException) -> str | None:
     """
     from .calibrate.errors import CalibrationError
     from .dashboard import DashboardError
+    from .discover import DiscoverError
     from .finite import NonFiniteError
     from .lock import LockedError
+    from .optimise import ProblemError
     from .report import ReportError
     from .scenario import ScenarioError
     from .sweep import SweepError
@@ -512,7 +508,7 @@ def error_message(err: BaseException) -> str | None:
     if missing is not None:
         return missing
     known = (ScenarioError, SweepError, ValidateError, ReportError, CalibrationError,
-             DashboardError, LockedError, ExecutorError, NonFiniteError, AnimateError)
+             DashboardError, LockedError, ExecutorError, NonFiniteError, AnimateError, DiscoverError, ProblemError)
     if isinstance(err, known):
         return str(err)
     if isinstance(err, UnicodeDecodeError):

@@ -19,10 +19,12 @@ from typing import Literal
 from .scenario.load import ScenarioError
 
 EXPERIMENTS = Path(__file__).parent / "experiments"
-Kind = Literal["scenario", "sweep", "study"]
-#: the table that marks a file's kind (a scenario has neither)
-_TABLES = {"sweep": "sweep", "sensitivity": "study"}
-_COMMAND = {"scenario": "run", "sweep": "sweep", "study": "sensitivity"}
+#: shipped optimisation problems (``adoptsim optimise NAME``; the folder of :data:`adoptsim.optimise.problem.PROBLEMS`)
+PROBLEMS = Path(__file__).parent / "optimise" / "problems"
+Kind = Literal["scenario", "sweep", "study", "problem"]
+#: the table that marks a file's kind (a scenario has none)
+_TABLES = {"sweep": "sweep", "sensitivity": "study", "optimise": "problem"}
+_COMMAND = {"scenario": "run", "sweep": "sweep", "study": "sensitivity", "problem": "optimise"}
 
 
 class ExampleError(ScenarioError):
@@ -56,16 +58,16 @@ def _first_comment(text: str) -> str:
 def _describe(kind: Kind, data: dict, text: str) -> str:
     if kind == "scenario":
         return str(data.get("description") or _first_comment(text))
-    table = data.get("sweep" if kind == "sweep" else "sensitivity", {})
+    table = data.get(next(t for t, k in _TABLES.items() if k == kind), {})
     comment = _first_comment(text)
     name = table.get("name", "")
     return comment or str(table.get("description") or name)
 
 
 def shipped_examples(kind: Kind | None = None) -> list[Example]:
-    """Every shipped experiment file (of one kind), sorted by kind then name."""
+    """Every shipped experiment file and optimisation problem (of one kind), sorted by kind then name."""
     found = []
-    for path in sorted(EXPERIMENTS.glob("*.toml")):
+    for path in sorted(EXPERIMENTS.glob("*.toml")) + sorted(PROBLEMS.glob("*.toml")):
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
         k = _kind(data)

@@ -24,10 +24,13 @@ PYTHON = sys.executable
 
 def test_shipped_experiments_are_package_data_and_classified():
     kinds = {e.name: e.kind for e in shipped_examples()}
-    assert len(kinds) == len(list(EXPERIMENTS.glob("*.toml"))) >= 27
+    from adoptsim.examples import PROBLEMS
+
+    assert len(kinds) == len(list(EXPERIMENTS.glob("*.toml"))) + len(list(PROBLEMS.glob("*.toml"))) >= 28
     assert kinds["lahore-green-finance"] == "scenario"
     assert kinds["sweep-kanpur-zld"] == kinds["smoke-sweep"] == "sweep"
     assert kinds["sensitivity-moradabad"] == "study"
+    assert kinds["optimise-moradabad"] == "problem"  # adoptsim optimise NAME
     assert EXPERIMENTS == Path(__import__("adoptsim").__file__).parent / "experiments"
     assert not (EXPERIMENTS.parents[1] / "experiments").exists()  # moved, not copied
 
@@ -121,7 +124,8 @@ def test_list_shows_every_shipped_file_with_its_description(capsys):
     gf = tomllib.loads((EXPERIMENTS / "lahore-green-finance.toml").read_text())["description"]
     assert gf in out
     assert "Kanpur: a ZLD mandate with and without finance" in out  # a sweep's first comment line
-    assert out.index("scenarios") < out.index("sweeps") < out.index("sensitivity studies")
+    assert (out.index("scenarios") < out.index("sweeps") < out.index("sensitivity studies")
+            < out.index("optimisation problems (adoptsim optimise NAME)"))
 
 
 # -- the command line itself -----------------------------------------------------------------------------
@@ -222,6 +226,26 @@ def test_missing_optional_module_found_through_the_cause():
     except RuntimeError as err:
         assert "pip install 'adoptsim[dask]'" in error_message(err)
     assert error_message(ModuleNotFoundError("x", name="not_optional_at_all")) is None  # a bug stays a bug
+
+
+def test_discover_and_optimise_faults_are_one_line(tmp_path, capsys):
+    """A bad sweep folder for discover and a bad problem file for optimise: exit 2, a message naming the file or
+    folder (one line per fault), no traceback."""
+    from adoptsim.cli import error_message
+    from adoptsim.discover import DiscoverError
+    from adoptsim.optimise import ProblemError
+
+    assert error_message(DiscoverError("d")) == "d" and error_message(ProblemError("p")) == "p"
+    assert "adoptsim[optimise]" in error_message(ModuleNotFoundError("x", name="pymoo"))
+    assert "adoptsim[discover]" in error_message(ModuleNotFoundError("x", name="ema_workbench"))
+    problem = tmp_path / "p.toml"
+    problem.write_text("[problem]\nname = 'x'\nbogus = 1\n")
+    for argv, named in ((["discover", str(tmp_path / "no-such-sweep"), "--outcome", "share_adopted", "--below",
+                          "0.3"], "no-such-sweep"),
+                        (["optimise", str(problem), "--out", str(tmp_path / "o")], "p.toml: problem: unknown key")):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("adoptsim: ") and "Traceback" not in err and named in err, err
 
 
 def test_animate_mp4_without_ffmpeg_writes_a_gif(tmp_path, capsys, monkeypatch):

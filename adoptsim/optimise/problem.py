@@ -42,10 +42,10 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..examples import PROBLEMS
 from ..scenario import Scenario, ScenarioError, load_base, with_overrides
 from ..tomlfile import read_model
 
-PROBLEMS = Path(__file__).parent / "problems"
 #: objectives that are not a column of the outcome table: name -> (label, how it is computed from the last row)
 DERIVED = {
     "public_cost": "public money spent over the horizon (public_cost_cumulative)",
