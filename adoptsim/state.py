@@ -218,7 +218,8 @@ DERIVED_PARAMS: tuple[tuple[str, str], ...] = (
     ("exit_month", "from this month, firms short of the mandate close or relocate (NEVER if no exit rule)"),
     ("import_duty", "share of the imported value of equipment paid as customs duty (profile)"),
     ("retained_share", "share of a positive monthly result a firm keeps as free cash (profile)"),
-    ("default_rate", "1/yr probability a borrower defaults for reasons outside the model (profile)"),
+    ("default_hazard", "probability a borrower defaults in a month for reasons outside the model: the profile's "
+                       "yearly default_rate as a monthly hazard, 1 - (1 - rate)^(1/12)"),
     ("debt_cover", "minimum monthly margin / debt service lenders accept (profile)"),
     ("arrears_limit", "months of negative cash after which a firm is insolvent and closes"),
     ("demo_option", "index of the option the demonstration pilots install"),
