@@ -7,6 +7,7 @@ id, so firm *i* is the same firm whatever the population size or order.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -180,6 +181,12 @@ def demo_option(scenario: Scenario, profile: Profile) -> int:
     return names.index(name) if name else 0
 
 
+def monthly_hazard(yearly: float) -> float:
+    """The monthly probability of an event with yearly probability ``yearly`` (computed once per run, not per
+    firm-month; the same float the rules computed before)."""
+    return 1.0 - math.pow(1.0 - yearly, 1.0 / 12.0)
+
+
 def derived_params(scenario: Scenario, profile: Profile, initial_use: float = 0.0) -> dict:
     """The :data:`~adoptsim.state.DERIVED_PARAMS`: profile values, combinations and switches.
 
@@ -204,7 +211,7 @@ def derived_params(scenario: Scenario, profile: Profile, initial_use: float = 0.
         cp_buyer_credit=g(plant, "buyer_credit"), cp_by_flow=cp.cost_sharing == "flow",
         cp_build_months=int(g(plant, "construction_months", 0)), inlet_max_load=g(plant, "inlet_max_load", 1.0),
         exit_month=man.deadline_month + man.exit_after_months if man.exit_after_months >= 0 else NEVER,
-        import_duty=info.import_duty, retained_share=info.retained_share, default_rate=info.default_rate,
+        import_duty=info.import_duty, retained_share=info.retained_share, default_hazard=monthly_hazard(info.default_rate),
         debt_cover=info.debt_service_cover,
         arrears_limit=ARREARS_LIMIT,
         demo_option=demo_option(scenario, profile),

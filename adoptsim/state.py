@@ -111,7 +111,23 @@ FIRM_FIELDS = (
     ("cf_capex", np.float64, "investment paid: options net of public support, plant shares, moves"),
     ("cf_loans", np.float64, "loans drawn"),
 )
-FIRM_DTYPE = np.dtype([(name, dtype) for name, dtype, _ in FIRM_FIELDS], align=True)
+#: Memory layout of a firm record (``FIRM_FIELDS`` is the documented order): the fields every active firm reads
+#: or writes every month first, packed into as few cache lines as the month's passes touch (identity and flags
+#: for the cluster signals, then the cash book, then traits the decisions read); then the rest in
+#: ``FIRM_FIELDS`` order, the ten loan slots among them. The layout changes no number, only memory traffic.
+HOT_FIELDS = (
+    "id", "status", "locality", "body",
+    "adopted", "operating", "member", "demo", "aware", "contacted", "reached", "pledged", "connected",
+    "default_month", "insolvent", "bank", "scheme_known", "guaranteed", "defaulted",
+    "intent", "exit_choice", "plant_level", "arrears",
+    "cash", "cash_open", "cf_margin", "cf_running", "cf_debt", "cf_penalty", "cf_drawings", "cf_capex", "cf_loans",
+    "spent", "paid_relocation", "paid_land", "paid_rate_subsidy", "paid_guarantee", "paid_plant_loss", "lost",
+    "service", "margin", "revenue", "reserve", "water_use", "horizon", "export_share", "plant_removed",
+    "plant_recovered", "belief",
+)
+_FIELD_TYPES = {name: dtype for name, dtype, _ in FIRM_FIELDS}
+FIRM_DTYPE = np.dtype([(name, _FIELD_TYPES[name]) for name in HOT_FIELDS]
+                      + [(name, dtype) for name, dtype, _ in FIRM_FIELDS if name not in HOT_FIELDS], align=True)
 
 
 BODY_FIELDS = (
@@ -202,7 +218,8 @@ DERIVED_PARAMS: tuple[tuple[str, str], ...] = (
     ("exit_month", "from this month, firms short of the mandate close or relocate (NEVER if no exit rule)"),
     ("import_duty", "share of the imported value of equipment paid as customs duty (profile)"),
     ("retained_share", "share of a positive monthly result a firm keeps as free cash (profile)"),
-    ("default_rate", "1/yr probability a borrower defaults for reasons outside the model (profile)"),
+    ("default_hazard", "probability a borrower defaults in a month for reasons outside the model: the profile's "
+                       "yearly default_rate as a monthly hazard, 1 - (1 - rate)^(1/12)"),
     ("debt_cover", "minimum monthly margin / debt service lenders accept (profile)"),
     ("arrears_limit", "months of negative cash after which a firm is insolvent and closes"),
     ("demo_option", "index of the option the demonstration pilots install"),

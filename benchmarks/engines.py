@@ -65,7 +65,7 @@ def best_of(fn, repeat: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[2000, 20000])
-    ap.add_argument("--agent-months", type=int, default=12)
+    ap.add_argument("--agent-months", type=int, default=12, help="months of the per-agent path (0: skip it)")
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     AdoptionModel(with_overrides(default_scenario(), **{**LEVERS, "n_firms": 100, "months": 3})).run()  # compile
@@ -84,16 +84,19 @@ def main() -> None:
                 t0 = time.perf_counter()
                 lean(n, s.months)
                 lean_s = min(lean_s, time.perf_counter() - t0)
-        short = with_overrides(s, months=args.agent_months)
-        agent_model = AdoptionModel(short, engine="agents")
-        t0 = time.perf_counter()
-        agent_model.run()
-        agent_s = time.perf_counter() - t0
         fm_kernel = n * s.months / kernel_only
-        fm_agent = n * short.months / agent_s
-        print(f"{n:>7} {'numba':>7} {s.months:>6} {kernel_only:>9.3f} {fm_kernel:>15,.0f} {fm_kernel / fm_agent:>7.0f}x")
+        if args.agent_months > 0:
+            short = with_overrides(s, months=args.agent_months)
+            agent_model = AdoptionModel(short, engine="agents")
+            t0 = time.perf_counter()
+            agent_model.run()
+            agent_s = time.perf_counter() - t0
+            fm_agent = n * short.months / agent_s
+        print(f"{n:>7} {'numba':>7} {s.months:>6} {kernel_only:>9.3f} {fm_kernel:>15,.0f} "
+              + (f"{fm_kernel / fm_agent:>7.0f}x" if args.agent_months > 0 else ""))
         print(f"{n:>7} {'(+build)':>7} {s.months:>6} {kernel_s:>9.3f} {n * s.months / kernel_s:>15,.0f}")
-        print(f"{n:>7} {'agents':>7} {short.months:>6} {agent_s:>9.3f} {fm_agent:>15,.0f} {1:>7}x")
+        if args.agent_months > 0:
+            print(f"{n:>7} {'agents':>7} {short.months:>6} {agent_s:>9.3f} {fm_agent:>15,.0f} {1:>7}x")
         if lean is not None:
             fm_lean = n * s.months / lean_s
             print(f"{n:>7} {'lean':>7} {s.months:>6} {lean_s:>9.3f} {fm_lean:>15,.0f}   "

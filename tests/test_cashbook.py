@@ -9,7 +9,7 @@ import pytest
 
 from adoptsim.kernel import simulate
 from adoptsim.outcome_table import LENDERS, PUBLIC
-from adoptsim.population import build_world
+from adoptsim.population import build_world, monthly_hazard
 from adoptsim.scenario import load_scenario
 from adoptsim.state import ACTIVE, CLOSED, FIN_CONSORTIUM, FIN_SCHEME
 from conftest import scenario
@@ -80,7 +80,7 @@ def test_guarantee_costs_are_the_guaranteed_share_of_booked_defaults():
     world = build_world(scenario(**{**FINANCE, "months": 120}))
     world.firms.bank[:] = False
     world.firms.guaranteed[:] = True
-    world = dataclasses.replace(world, params=world.params._replace(default_rate=0.2))
+    world = dataclasses.replace(world, params=world.params._replace(default_hazard=monthly_hazard(0.2)))
     simulate(world.firms, world.options, world.params, world.cost, world.series, world.bodies)
     cost = dict(zip(PUBLIC, world.series.public_cost.sum(axis=0)))
     lost = dict(zip(LENDERS, world.series.loan_losses.sum(axis=0)))
@@ -97,7 +97,7 @@ def test_consortium_loans_carry_their_default_risk(seed):
     losses = []
     for rate in (0.03, 0.0):
         world = build_world(base)
-        world = dataclasses.replace(world, params=world.params._replace(default_rate=rate))
+        world = dataclasses.replace(world, params=world.params._replace(default_hazard=monthly_hazard(rate)))
         simulate(world.firms, world.options, world.params, world.cost, world.series, world.bodies)
         assert (world.firms.loan_kind == FIN_CONSORTIUM).any()          # consortium loans were drawn
         losses.append(dict(zip(LENDERS, world.series.loan_losses.sum(axis=0)))["consortium"])

@@ -27,7 +27,7 @@ sum, so the book closes bit for bit. Loans sit in slots (one per option, two
 for the common plant) and are repaid straight-line over the profile's term.
 
 A borrower defaults (every loan written off, no lender lends to it again) with
-the profile's yearly ``default_rate`` for reasons outside the model, and when
+the profile's yearly ``default_rate`` (as the monthly hazard ``p.default_hazard``) for reasons outside the model, and when
 it has ended ``arrears_limit`` consecutive months with negative cash *and* a
 negative result (it loses money and has nothing left to lose it from): it is
 then insolvent and closes. A one-off shock (a penalty) that leaves cash
@@ -41,7 +41,6 @@ A firm that moves away takes its loans with it (``carried_out``).
 
 from __future__ import annotations
 
-import math
 
 from numba import njit
 
@@ -246,8 +245,8 @@ def month_book(f, key: int, month: int, opts: Options, p: Params, water_cost: fl
     above = f.cash_open + result - drawings - max(f.reserve, f.cash_open)
     f.cf_drawings = drawings + max(0.0, above)  # nothing is kept above the firm's normal free cash
     settle(f)
-    if f.service > 0.0 and p.default_rate > 0.0:
-        if rng.draw(key, DEFAULT) < 1.0 - math.pow(1.0 - p.default_rate, 1.0 / 12.0):
+    if f.service > 0.0 and p.default_hazard > 0.0:
+        if rng.draw(key, DEFAULT) < p.default_hazard:
             default_loans(f)
     if f.cash < 0.0 and result < 0.0:  # losing money with nothing left to lose
         f.arrears += 1
