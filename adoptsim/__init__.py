@@ -14,12 +14,14 @@ _numba_cache.configure()
 import sys as _sys  # noqa: E402
 import types as _types  # noqa: E402
 
-__all__ = ["AdoptionModel", "RunResult", "Scenario", "load_scenario", "run", "__version__"]
+__all__ = ["AdoptionModel", "EnsembleResult", "RunResult", "Scenario", "load_scenario", "run", "run_ensemble",
+           "__version__"]
 
 # The public names are imported on first use, so that ``import adoptsim`` (and ``adoptsim --help``) does not
 # import numba, mesa or pandas. ``run`` is both a function and a submodule: a property keeps ``adoptsim.run``
 # the function even after the import system sets the submodule on the package.
-_LAZY = {"AdoptionModel": ".model", "RunResult": ".run", "Scenario": ".scenario", "load_scenario": ".scenario"}
+_LAZY = {"AdoptionModel": ".model", "RunResult": ".run", "Scenario": ".scenario", "load_scenario": ".scenario",
+         "EnsembleResult": ".ensemble", "run_ensemble": ".ensemble"}
 
 
 def _run_function():

@@ -50,6 +50,31 @@ def _compile_notice() -> None:
         print(f"adoptsim: {COMPILE_NOTICE}", file=sys.stderr, flush=True)
 
 
+def _cmd_run_ensemble(args: argparse.Namespace, scenario) -> int:
+    """``run --posterior``: the scenario over posterior draws x replicates, into a resumable results folder."""
+    from .ensemble import REPLICATES, posterior_file, run_ensemble, write_ensemble
+    from .scenario import default_scenario
+    from .sweep.spec import DRAWS, SweepError
+
+    if args.engine != "numba":
+        raise SweepError("run --posterior: an ensemble runs on the compiled kernel (--engine numba, identical "
+                         "results); --engine agents is for a single run")
+    scenario = scenario if scenario is not None else default_scenario()
+    file = posterior_file(args.posterior)
+    draws, replicates = args.draws or DRAWS, args.replicates or REPLICATES
+    out = Path(args.out) if args.out else default_out(f"{scenario.name}-posterior")
+    _writable_folder(out)
+    print(f"{scenario.name}: {draws} posterior draws ({file.name}) x {replicates} replicates = "
+          f"{draws * replicates:,} runs, on {args.workers} worker(s) -> {out}/")
+    _compile_notice()
+    result = run_ensemble(scenario, posterior=file, draws=draws, replicates=replicates, out_dir=out,
+                          workers=args.workers, overwrite=args.overwrite, progress=not args.quiet)
+    paths = write_ensemble(result, out, figure=not args.no_figure)
+    print(result)
+    print(f"\nwrote {', '.join(p.name for p in paths)} to {out}/ (the runs: {out}/runs/, resumable)")
+    return 0
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from .examples import resolve
     from .outcomes import format_summary
@@ -57,6 +82,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .scenario import load_scenario
 
     scenario = load_scenario(resolve(args.scenario, "scenario")) if args.scenario else None
+    if args.posterior is not None:
+        return _cmd_run_ensemble(args, scenario)
+    if args.draws is not None or args.replicates is not None or args.overwrite or args.workers != 1:
+        from .sweep.spec import SweepError
+
+        used = [o for o, v in (("--draws", args.draws), ("--replicates", args.replicates),
+                               ("--overwrite", args.overwrite or None), ("--workers", None if args.workers == 1
+                                                                          else args.workers)) if v is not None]
+        raise SweepError(f"run: {', '.join(used)} only apply to a posterior ensemble: add --posterior CSV "
+                         "(or --posterior shipped)")
     if args.out:
         _writable_folder(Path(args.out))
     if args.engine == "agents":
@@ -355,7 +390,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default: adoptsim-out/<scenario name>)")
     p.add_argument("--engine", choices=["numba", "agents"], default="numba",
                    help="compiled kernel (default) or the readable per-agent Mesa path")
-    p.add_argument("--no-figure", action="store_true", help="skip the adoption-curve PNG")
+    p.add_argument("--no-figure", action="store_true", help="skip the adoption-curve PNG (with --posterior: fans.png)")
+    g = p.add_argument_group(
+        "uncertainty about behaviour (a posterior ensemble)",
+        "With --posterior the scenario runs once per replicate in each of N weighted draws of a calibrated "
+        "posterior; replicate r has the same seed in every draw. It prints, at milestones and at the end, "
+        "the median run and the 90 % range of all runs of share adopted, water saved, public money and "
+        "firms lost, with the range the parameter draws alone make (what the pilots leave unknown) and "
+        "run-to-run luck beside it; writes series.parquet/.csv (every run, with its draw), ensemble.csv, "
+        "summary.json and fans.png (median, 50 % and 90 % bands of all runs). The ranges hold what the posterior leaves "
+        "unknown about behaviour and run-to-run luck, not errors of the model's structure or of the "
+        "cluster data. The runs are kept in OUT/runs/: the same command again resumes.")
+    g.add_argument("--posterior", nargs="?", const="shipped", metavar="CSV",
+                   help="a posterior CSV (flat parameter keys + weight, e.g. from adoptsim calibrate), or "
+                        "'shipped' (the default when the flag is given alone; put the scenario first): the "
+                        "posterior sample shipped with adoptsim")
+    g.add_argument("--draws", type=_positive, help="weighted posterior draws (default 20)")
+    g.add_argument("--replicates", type=_positive, help="replicates per draw (default 2; 1 cannot tell luck "
+                                                        "from the parameters)")
+    g.add_argument("--workers", type=_positive, default=1, help="local worker processes (default 1)")
+    g.add_argument("--overwrite", action="store_true",
+                   help="replace the runs of a different ensemble in --out instead of refusing")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_run)
     p = sub.add_parser("sweep", help="run a sweep of scenarios x replicates (resumable)")
     p.add_argument("sweep", help="a shipped sweep name (adoptsim list, e.g. smoke-sweep) or a sweep TOML file")

@@ -184,3 +184,13 @@ def test_posterior_sweep_compares_with_noise_and_parameter_parts(tmp_path):
     assert r["worlds"] == 4 and r["replicates"] == 3
     assert r["gain_share_adopted_noise_lo"] <= r["gain_share_adopted"] <= r["gain_share_adopted_noise_hi"]
     assert r["gain_share_adopted_param_lo"] <= r["gain_share_adopted"] <= r["gain_share_adopted_param_hi"]
+
+
+def test_identical_posterior_draws_give_exactly_the_noise_interval():
+    """Analytic limit: worlds that are all the same run make the total interval the noise interval, bit for bit."""
+    frame, manifest = tiny()
+    r = compare(with_worlds(frame, {0: 0.0, 1: 0.0, 2: 0.0}), manifest, horizons=(1,)).set_index("variant").loc["s001"]
+    assert r["worlds"] == 3
+    assert (r["gain_share_adopted_lo"], r["gain_share_adopted_hi"]) == \
+        (r["gain_share_adopted_noise_lo"], r["gain_share_adopted_noise_hi"])
+    assert r["gain_share_adopted_param_lo"] == pytest.approx(r["gain_share_adopted_param_hi"])

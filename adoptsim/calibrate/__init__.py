@@ -17,7 +17,7 @@ scenario schema can read the calibrated defaults without importing pyabc.
 
 from __future__ import annotations
 
-from .calibrated import calibrated_behaviour, calibrated_path
+from .calibrated import calibrated_behaviour, calibrated_path, shipped_posterior
 from .errors import CalibrationError
 
 _LAZY = {

@@ -25,6 +25,8 @@ from .errors import CalibrationError
 
 #: The shipped file, package data: the same in a source checkout, an editable install and a wheel.
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "calibrated.toml"
+#: The shipped posterior sample (flat keys + weight), package data, published by the same calibration.
+POSTERIOR_PATH = DEFAULT_PATH.parent / "posterior.csv"
 #: Environment variable that points at another file; "" or "none" turns calibrated defaults off.
 ENV = "ADOPTSIM_CALIBRATED"
 
@@ -68,6 +70,19 @@ def calibrated_behaviour(path: str | Path | None = None) -> dict[str, float]:
     if key not in _cache:
         _cache[key] = _read(path)
     return dict(_cache[key])
+
+
+def shipped_posterior() -> Path:
+    """The posterior sample shipped with the package (``adoptsim/data/posterior.csv``).
+
+    It is written by the calibration that publishes the calibrated defaults (``publish_posterior``); a
+    CalibrationError says what to give instead when this installation has none.
+    """
+    if not POSTERIOR_PATH.is_file():
+        raise CalibrationError(f"{POSTERIOR_PATH}: this installation ships no posterior sample; give a posterior "
+                               "CSV instead (flat parameter keys + weight, e.g. DIR/posterior.csv written by "
+                               "adoptsim calibrate CONFIG --out DIR)")
+    return POSTERIOR_PATH
 
 
 def _read(path: Path) -> dict[str, float]:

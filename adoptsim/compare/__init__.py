@@ -10,10 +10,10 @@ writes the CSV and the figures. :class:`Comparison` wraps a table for display
 """
 
 from .display import Comparison, format_table
-from .effects import (BY, COLUMNS, MEASURES, RESAMPLES, TEXT, Measure, bootstrap_means, clip_horizons, compare,
-                      currency_of, measure, paired_cells, paired_interval, rank)
+from .effects import (BY, COLUMNS, MEASURES, RESAMPLES, TEXT, Measure, Spread, bootstrap_means, clip_horizons,
+                      compare, currency_of, measure, paired_cells, paired_interval, rank, spread)
 from .files import COMPARE_DIR, compare_directory, write_table
 
 __all__ = ["BY", "COLUMNS", "COMPARE_DIR", "MEASURES", "RESAMPLES", "TEXT", "Comparison", "Measure",
            "bootstrap_means", "clip_horizons", "compare", "compare_directory", "currency_of", "format_table",
-           "measure", "paired_cells", "paired_interval", "rank", "write_table"]
+           "measure", "paired_cells", "paired_interval", "rank", "Spread", "spread", "write_table"]

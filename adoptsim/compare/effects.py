@@ -235,6 +235,36 @@ def bootstrap_means(cells: dict[str, np.ndarray], rng: np.random.Generator
     return out
 
 
+@dataclass(frozen=True)
+class Spread:
+    """Where the outcomes of an ensemble (worlds x replicates) lie, and what each part adds (see :func:`spread`)."""
+
+    median: float
+    lo: float        # total: the runs themselves
+    hi: float
+    param_lo: float  # the worlds' means (replicates averaged): what the parameter draws alone change
+    param_hi: float
+    noise_lo: float  # each run minus its world's mean: run-to-run luck at fixed parameters
+    noise_hi: float
+
+
+def spread(cells: np.ndarray, level: float) -> Spread:
+    """Median and ``level`` ranges of an outcome over a worlds x replicates matrix, split as :func:`bootstrap_means`.
+
+    The same two margins as the bootstrap's parts, for the outcomes rather than their mean: the
+    parameter part is the range of the row means (each world's replicates averaged), the noise part
+    the range of the runs' deviations from their row mean; the total is the range of all runs. A part
+    that cannot vary (one world; one replicate) is NaN. Bounds are percentile bounds (``inverted_cdf``).
+    """
+    cells = np.asarray(cells, float)
+    if cells.size == 0:
+        return Spread(*([math.nan] * 7))
+    rows = cells.mean(axis=1)
+    param = _quantiles(rows, level) if cells.shape[0] > 1 else (math.nan, math.nan)
+    noise = _quantiles(cells - rows[:, None], level) if cells.shape[1] > 1 else (math.nan, math.nan)
+    return Spread(float(np.median(cells)), *_quantiles(cells.ravel(), level), *param, *noise)
+
+
 def _ratio(cost: np.ndarray | float, gain: np.ndarray | float) -> np.ndarray | float:
     """Cost per unit of gain; NaN (point) or +inf (a resample) when nothing was gained."""
     cost, gain = np.asarray(cost, float), np.asarray(gain, float)

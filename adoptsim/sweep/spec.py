@@ -264,7 +264,10 @@ def _design_points(spec: SweepFile, origin: str) -> list[dict[str, Any]]:
     head = spec.sweep
     if head.design == "factorial":
         if not spec.factors and not spec.variant:
-            raise SweepError(f"{origin}: [factors]: a factorial sweep needs at least one factor or [[variant]]")
+            if spec.posterior is not None:
+                return []  # the base scenario alone over posterior draws (adoptsim run --posterior)
+            raise SweepError(f"{origin}: [factors]: a factorial sweep needs at least one factor or [[variant]] "
+                             "(or a [posterior] table: the base scenario over posterior draws)")
         return _factorial(spec, origin)
     if head.design in ("lhs", "sobol"):
         if _crossed(spec):

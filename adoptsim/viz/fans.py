@@ -107,6 +107,19 @@ def _legend_handles(has_baseline: bool) -> list:
     return handles
 
 
+def runs_shown(frame: pd.DataFrame) -> str:
+    """How many runs a scenario's band spreads over, and what they are: ``20 runs`` or
+    ``40 runs: 20 posterior draws x 2 replicates`` (a posterior ensemble's band holds parameter uncertainty)."""
+    if not len(frame):
+        return "0 runs"
+    keys = [c for c in ("sample", "draw", "replicate") if c in frame]
+    counts = frame.drop_duplicates(["variant", *keys]).groupby("variant")[keys].nunique().max()
+    runs = int(frame.drop_duplicates(["variant", *keys]).groupby("variant").size().max())
+    parts = [f"{int(counts[c])} {what}" for c, what in (("sample", "uncertainty samples"),
+                                                        ("draw", "posterior draws")) if c in counts and counts[c] > 1]
+    return f"{runs} runs" + (f": {' x '.join(parts)} x {int(counts['replicate'])} replicates" if parts else "")
+
+
 def fan_chart(frame: pd.DataFrame, manifest: dict, column: str = "share_adopted",
               variants: list[str] | None = None) -> plt.Figure:
     """Fan charts of ``column`` over years, one panel per scenario, baseline first.
@@ -152,8 +165,7 @@ def fan_chart(frame: pd.DataFrame, manifest: dict, column: str = "share_adopted"
         ax.set_xlabel("years from start")
     for ax in axes[:, 0]:
         ax.set_ylabel(column_label(column))
-    runs = int(frame.groupby("variant")["replicate"].nunique().max()) if len(frame) else 0
-    heading = (f"{column_label(column).capitalize()}: median run (line) and the spread of {runs} runs "
+    heading = (f"{column_label(column).capitalize()}: median run (line) and the spread of {runs_shown(frame)} "
                "(bands) for each scenario")
     fig.suptitle(heading + (f"\n{note}" if note else ""), fontsize=11, x=0.01, ha="left")
     fig.legend(handles=_legend_handles(has_base), loc="lower center", ncol=4, frameon=False, fontsize=8)
