@@ -67,6 +67,29 @@ def test_report_is_one_offline_file_with_every_scenario(smoke_report):
     assert "baseline" in text and "PKR" in text
 
 
+def test_report_leads_with_the_answer(smoke_report):
+    """The first sentence names the scenario with the largest gain (read from compare's table by hand), the ranking
+    and cost-effectiveness come before the fans, and columns that are zero for every scenario are left out."""
+    from adoptsim.compare import compare
+
+    results, page = smoke_report
+    text = page.read_text(encoding="utf-8")
+    frame, manifest = load_results(results)
+    table = compare(frame, manifest, horizons=(36,), level=0.9)
+    best = table.loc[table["gain_share_adopted"].idxmax()]
+    lahore = load_profile("lahore")
+    name = plain_name(next(v["name"] for v in manifest["sweep"]["variants"] if v["id"] == best.variant), lahore)
+    first = re.search(r"<b>(.*?)</b>", text).group(1)
+    assert first.startswith("Of 4 scenarios, “" + html.escape(name, quote=True) + "” raises adoption most"), first
+    assert f"{100 * best.gain_share_adopted:+.1f} points" in first
+    assert text.index("raises adoption most") < text.index("scenarios (the first is the baseline")
+    assert text.index("What each scenario adds") < text.index("scenario by scenario")
+    head = re.findall(r"<th[^>]*>(.*?)</th>", text)
+    assert "scenario" in head and "gain (points)" in head
+    for column, values in (("closed", table["share_closed"]), ("moved", table["share_relocated"])):
+        assert (column in head) == bool((values.fillna(0) != 0).any()), column
+
+
 def test_slide_figures_are_16_by_9_png_and_svg(smoke_report):
     from PIL import Image
 

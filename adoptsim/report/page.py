@@ -36,6 +36,11 @@ def render(template: str, **context) -> Markup:
     return Markup(_ENV.get_template(template).render(**context))
 
 
+#: cells that carry no information: undefined, or zero in any of the formats below
+EMPTY_CELLS = frozenset({"–", "0.0 %", "+0.0", "-0.0", "0", "+0", "-0", "0.00", "+0.0", "0 to 0"})
+ALWAYS_SHOWN = 5  # #, scenario, adopted, gain, interval: the answer, even when it is zero
+
+
 def comparison_table(table: pd.DataFrame, names: dict[str, str], numbers: dict[str, int] | None = None) -> Markup:
     """The comparison as HTML, one block per horizon, best scenario first; ``#`` from ``numbers``."""
     cur = str(table["currency"].iloc[0]) if len(table) and pd.notna(table["currency"].iloc[0]) else ""
@@ -58,6 +63,12 @@ def comparison_table(table: pd.DataFrame, names: dict[str, str], numbers: dict[s
                          number(r.organic_load_cod_t_per_year)])
         blocks.append(dict(when=when(int(horizon)), baseline=percent(rows["baseline_share_adopted"].iloc[0]),
                            rows=body))
+    # a column that says nothing (zero or undefined for every scenario at every horizon) is left out
+    cells = [row for b in blocks for row in b["rows"]]
+    keep = [j for j in range(len(head)) if j < ALWAYS_SHOWN or any(row[j] not in EMPTY_CELLS for row in cells)]
+    head = [head[j] for j in keep]
+    for b in blocks:
+        b["rows"] = [[row[j] for j in keep] for row in b["rows"]]
     missing = [n for v, n in names.items() if v != BASELINE and v not in set(table["variant"])]
     return render("comparison.html.j2", head=head, blocks=blocks, level=level, missing=missing)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
+from .headline import headline
 from .names import with_plain_names
 from .page import comparison_table, frame_table, markdown
 from .slides import Figure, Output, comparison_chart, finish, number_key, slide
@@ -39,7 +40,8 @@ def _chunks(items: list, size: int) -> list[list]:
 
 def sweep_section(directory: Path, out: Output, *, horizons: Sequence[int],
                   level: float, counter: list[int]) -> Section:
-    """Fans, comparison and cost-effectiveness of one sweep results directory."""
+    """One sweep results directory, answer first: the headline sentences, the ranked gains, cost-effectiveness
+    and the table, then the fans."""
     from ..compare import compare
     from ..sweep import BASELINE, variant_names
     from ..profiles import load_profile
@@ -70,20 +72,12 @@ def sweep_section(directory: Path, out: Output, *, horizons: Sequence[int],
     if last is not None:  # best first, as in the table
         ranked = list(table.loc[table["horizon_months"] == last, "variant"])
         order = ranked + [v for v in order if v not in ranked]
+        sec.intro[:0] = [Markup("<b>{}</b>").format(s) for s in headline(table, names)]
 
     def number() -> str:
         counter[0] += 1
         return f"{counter[0]:02d}"
 
-    chunks = _chunks(order, PANELS_PER_SLIDE - (1 if has_base else 0))
-    for i, chunk in enumerate(chunks):
-        fig = slide(fan_chart(frame, manifest, variants=chunk))
-        part = f" ({i + 1} of {len(chunks)})" if len(chunks) > 1 else ""
-        sec.figures.append(finish(
-            fig, f"{number()}-adoption-fans{'-' + str(i + 1) if len(chunks) > 1 else ''}", out,
-            f"Share of firms that adopted, scenario by scenario{part}",
-            "Each panel is one scenario: the line is its median run, the dark band holds the middle half of its "
-            "runs and the light band 90 % of them. The dashed grey line repeats the baseline for comparison."))
     if table is not None and len(table):
         number_of = {v: i + 1 for i, v in enumerate(order)}
         shown = [names[v] for v in order[:BARS_PER_SLIDE]]
@@ -111,6 +105,15 @@ def sweep_section(directory: Path, out: Output, *, horizons: Sequence[int],
         sec.tables.append(comparison_table(table, names, number_of))
     elif not has_base:
         sec.intro.append("The baseline has no finished runs yet, so scenarios are not compared with it.")
+    chunks = _chunks(order, PANELS_PER_SLIDE - (1 if has_base else 0))
+    for i, chunk in enumerate(chunks):
+        fig = slide(fan_chart(frame, manifest, variants=chunk))
+        part = f" ({i + 1} of {len(chunks)})" if len(chunks) > 1 else ""
+        sec.figures.append(finish(
+            fig, f"{number()}-adoption-fans{'-' + str(i + 1) if len(chunks) > 1 else ''}", out,
+            f"Share of firms that adopted, scenario by scenario{part}",
+            "Each panel is one scenario: the line is its median run, the dark band holds the middle half of its "
+            "runs and the light band 90 % of them. The dashed grey line repeats the baseline for comparison."))
     return sec
 
 
