@@ -16,7 +16,6 @@ noise and parameter parts).
 from __future__ import annotations
 
 import json
-import math
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -108,16 +107,13 @@ def summarise_ensemble(frame: pd.DataFrame, level: float = 0.9,
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
-def _value(x: float, unit: str) -> str:
-    if math.isnan(x):
-        return "–"
-    return f"{100 * x:.1f}" if unit.startswith("%") else f"{x:,.0f}"
+def _value(x: float, unit: str, signed: bool = False) -> str:
+    """A summary value as the report writes it: shares in (signed) percentage points, others with separators."""
+    from .report.text import number, points
 
-
-def _signed(x: float, unit: str) -> str:
-    if math.isnan(x):
-        return "–"
-    return f"{100 * x:+.1f}" if unit.startswith("%") else f"{x:+,.0f}"
+    if unit.startswith("%"):
+        return points(x) if signed else number(100 * x, 1)
+    return number(x, 0, signed)
 
 
 def format_ensemble(summary: pd.DataFrame, title: str, currency: str = "") -> str:
@@ -142,7 +138,7 @@ def format_ensemble(summary: pd.DataFrame, title: str, currency: str = "") -> st
             lines.append(f"  {r.month:>5}  {_value(r.median, u):>10}  "
                          f"{_value(r.lo, u) + ' to ' + _value(r.hi, u):>23}  "
                          f"{_value(r.param_lo, u) + ' to ' + _value(r.param_hi, u):>23}  "
-                         f"{_signed(r.noise_lo, u) + ' to ' + _signed(r.noise_hi, u):>19}")
+                         f"{_value(r.noise_lo, u, True) + ' to ' + _value(r.noise_hi, u, True):>19}")
     return "\n".join(lines)
 
 

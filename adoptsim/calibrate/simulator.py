@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..validate.patterns import MEMBER_RATIO, PRACTICE_LEAD, UPGRADE_SHARE
+from ..validate.patterns import MEMBER_RATIO, PRACTICE_LEAD, UPGRADE_SHARE, upgrade_option
 from .targets import COHORT, COUNT_COLUMNS, PATTERN_STATISTICS, Target
 
 
@@ -93,11 +93,8 @@ def pattern_statistic(quantity: str, world, cols: dict, month: int) -> float:
     if quantity == "pattern_upgrades_when_open":
         if any(world.options.blocked):
             raise ValueError("pattern_upgrades_when_open needs a scenario whose expansion rule allows new lines")
-        names = world.profile.option_names
-        upgrades = [n for n in names if world.profile.technologies[n].needs_new_line]
-        if not upgrades:
-            raise ValueError(f"pattern_upgrades_when_open: cluster {world.profile.name!r} has no new-line upgrade")
-        return float(max(float(cols[f"share_option_{n}"][month]) for n in upgrades) >= UPGRADE_SHARE)
+        name = world.profile.option_names[upgrade_option(world.profile)]
+        return float(float(cols[f"share_option_{name}"][month]) >= UPGRADE_SHARE)
     raise KeyError(quantity)
 
 

@@ -63,6 +63,14 @@ MEMBER_RATIO = 1.2     # pattern 2: members (demo sites excluded) adopt at least
 PRACTICE_LEAD = 2.0    # pattern 3: the practice package ends at least 2x ahead of the next option
 UPGRADE_SHARE = 0.005  # pattern 6: once the rule is relaxed, at least 0.5 % of firms install the new-line upgrade
 
+
+def upgrade_option(profile) -> int:
+    """Index of the profile's new-line upgrade, the option an expansion rule blocks (pattern 6)."""
+    for k, name in enumerate(profile.option_names):
+        if profile.technologies[name].needs_new_line:
+            return k
+    raise ValueError(f"cluster {profile.name!r} has no new-line upgrade (an option with needs_new_line)")
+
 # Pattern 9: the frictionless limit of ODD §8 (behaviour values the limit defines).
 FRICTIONLESS = dict(locality_weight=0.0, q_association=0.0, belief_prior=1.0, learn_peer=0.0, learn_demo=0.0,
                     attention=1.0, decision_noise=0.0, horizon_sigma=0.0, horizon_median=12.0, down_payment=0.0)
@@ -286,7 +294,7 @@ def blocked_lines(params: Mapping[str, Any] | None = None, replicates: int = 10)
     blocked = _runs(_scenario(design, params or {}, dict(expansion_rule_blocks_new_lines=True)), seeds)
     open_ = _runs(_scenario(design, params or {}, dict(expansion_rule_blocks_new_lines=False)), seeds)
     profile = blocked[0].profile
-    k = next(i for i, n in enumerate(profile.option_names) if profile.technologies[n].needs_new_line)
+    k = upgrade_option(profile)
     name = profile.option_names[k]
     most_blocked = max(float(w.series.by_option[:, k].max() / w.firms.shape[0]) for w in blocked)
     curve_b, curve_o = _mean_curve(blocked, "by_option", k), _mean_curve(open_, "by_option", k)

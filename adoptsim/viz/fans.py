@@ -113,8 +113,9 @@ def runs_shown(frame: pd.DataFrame) -> str:
     if not len(frame):
         return "0 runs"
     keys = [c for c in ("sample", "draw", "replicate") if c in frame]
-    counts = frame.drop_duplicates(["variant", *keys]).groupby("variant")[keys].nunique().max()
-    runs = int(frame.drop_duplicates(["variant", *keys]).groupby("variant").size().max())
+    per_variant = frame.drop_duplicates(["variant", *keys]).groupby("variant")
+    counts = per_variant[keys].nunique().max()
+    runs = int(per_variant.size().max())
     parts = [f"{int(counts[c])} {what}" for c, what in (("sample", "uncertainty samples"),
                                                         ("draw", "posterior draws")) if c in counts and counts[c] > 1]
     return f"{runs} runs" + (f": {' x '.join(parts)} x {int(counts['replicate'])} replicates" if parts else "")
