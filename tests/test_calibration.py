@@ -382,6 +382,9 @@ def test_interrupted_calibration_resumes_from_its_database(tmp_path):
     assert eps == sorted(eps, reverse=True)  # the threshold schedule continued, it did not restart
     state = json.loads((out / "run.json").read_text())
     assert [i["generations_after"] for i in state["invocations"]] == [2, 4]
+    with pytest.raises(CalibrationError, match="different problem"):  # --seed N: another run, not this one resumed
+        run_calibration(_homogeneous_config(tmp_path, population=40, generations=4, minimum_epsilon=0.0),
+                        out, data=data, progress=False, seed=7)
     changed = _homogeneous_config(tmp_path, population=40, generations=4, prior_high=0.04)
     with pytest.raises(CalibrationError, match="different problem"):
         run_calibration(changed, out, data=data, progress=False)

@@ -111,9 +111,10 @@ CLAIMS: dict[str, tuple[str, Callable[[], bool]]] = {
         "It shows: every mill meets the standard through the park's plant.",
         lambda: (outcomes("taihu-baseline")["compliant"] == 1).all()),
     "taihu-relaxed-expansion": (
-        "It shows: relaxing the rule lets a few mills (at most 3 of the 23) install modern dyeing in ten years at "
-        "these paybacks and this finance; compliance through the park plant is unchanged.",
-        lambda: ((o := outcomes("taihu-relaxed-expansion"))["modern"] <= 3 / 23 + 1e-12).all() and (o["compliant"] == 1).all()
+        "It shows: relaxing the rule lets some mills (up to about a third of the 23) install modern dyeing in ten "
+        "years, those that can repay a bank loan out of its savings; compliance through the park plant is unchanged.",
+        lambda: (((o := outcomes("taihu-relaxed-expansion"))["modern"] > 0) & (o["modern"] <= 8 / 23 + 1e-12)).all()
+        and (o["compliant"] == 1).all()
         and (outcomes("taihu-baseline")["modern"] == 0).all()),
     "taihu-park-committee": (
         "It shows: the Committee's fines close some untreated mills in every run (from about a tenth to over half); "

@@ -74,7 +74,7 @@ BREAKS = {
             mandate_penalty=5e7, attention=1.0, horizon_median=24.0,          # makes ZLD pay, and a subsidy
             capex_subsidy_share=0.9),                                          # that makes it affordable: firms comply
     6: dict(horizon_median=3.0),                                              # the upgrade never pays: no restoration
-    7: dict(horizon_median=2.0),                                              # pressure moves nobody
+    7: dict(horizon_median=2.0, down_payment=1.0),                            # nothing pays within 2 months: pressure moves nobody
     8: dict(belief_prior=1.0, attention=1.0),                                 # no scepticism, no inertia: no case needed
     9: dict(vendors_capacity_per_month=5.0),                                  # a barrier: not the Bass limit
 }

@@ -38,6 +38,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    help="start a new run in the output folder's database instead of resuming the recorded one")
     p.add_argument("--no-publish", action="store_true",
                    help="do not write the config's calibrated parameter file (only OUT/calibrated.toml)")
+    p.add_argument("--seed", type=int, metavar="N",
+                   help="seed of proposals and simulations instead of the config's (a stability check: two seeds "
+                        "should publish defaults that predict the same, see python -m adoptsim.calibrate.stability)")
     p.add_argument("--quiet", action="store_true", help="no per-generation log")
     p.set_defaults(func=run_command)
     return p
@@ -48,7 +51,7 @@ def run_command(args: argparse.Namespace) -> int:
 
     result = run_calibration(args.config, args.out, data=args.data, workers=args.workers, dask=args.dask,
                              resume=not args.restart, publish=not args.no_publish, progress=not args.quiet,
-                             allow_decreasing=args.allow_decreasing)
+                             allow_decreasing=args.allow_decreasing, seed=args.seed)
     print(result)
     print(f"\nwrote {', '.join(sorted(p.name for p in result.files.values()))} to {result.out_dir}/")
     if result.published:

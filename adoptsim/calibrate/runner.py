@@ -47,7 +47,7 @@ from ..lock import folder_lock
 from ..outcomes import write_json
 from ..paths import default_out
 from .calibrated import format_calibrated, toml_float
-from .config import load_config
+from .config import LoadedConfig, load_config
 from .errors import CalibrationError
 from .patterns import PatternFilter
 from .problem import Problem, build_problem
@@ -111,17 +111,25 @@ def _display(path: Path) -> str:
 
 def run_calibration(config_path: str | Path, out_dir: str | Path | None = None, data: str | Path | None = None,
                     workers: int = 1, dask: str | None = None, resume: bool = True, publish: bool = True,
-                    progress: bool = True, allow_decreasing: bool = False) -> Result:
+                    progress: bool = True, allow_decreasing: bool = False, seed: int | None = None) -> Result:
     """Calibrate the config's behavioural parameters by ABC-SMC; write posterior and reports to ``out_dir``.
 
     ``data``: a user CSV of observed adoption over time (adoptsim.calibrate.targets), added to the
     config's targets (``allow_decreasing``: accept a series that falls). ``workers``: local processes (1 = this process); ``dask``: a scheduler address or
     ``"local"``. ``resume``: continue the run recorded in ``out_dir`` (see the module docstring).
     ``publish``: also write the config's ``publish`` file (e.g. ``calibration/calibrated.toml``).
+    ``seed``: replaces the config's seed (a different seed is a different run: it is not resumed from one
+    recorded under another).
     """
     if workers < 1:
         raise CalibrationError(f"workers: must be >= 1 (got {workers})")
     cfg = load_config(config_path)
+    if seed is not None:
+        if not 0 <= seed < 2**63:
+            raise CalibrationError(f"--seed: must be in [0, 2**63) (got {seed})")
+        c = cfg.config
+        cfg = LoadedConfig(c.model_copy(update={"calibration": c.calibration.model_copy(update={"seed": seed})}),
+                           cfg.path, cfg.text)
     problem = _problem(cfg, data, allow_decreasing)
     out = Path(out_dir) if out_dir is not None else default_out(cfg.name)
     with folder_lock(out, "calibration folder"):

@@ -52,9 +52,9 @@ from ..state import (ACTIVE, AWAY, CLOSED, EXIT_AWAY, EXIT_NONE, EXIT_PARK, FIN_
                      PLANT_BUILDING, PLANT_BUILT, PLANT_FAILED, PLANT_PLEDGING, SLOT_PLANT_OWN, SLOT_PLANT_SHARE,
                      Options, Params)
 from .cashbook import borrow, borrow_for, carry_out, default_loans, leave_site, settle
-from .economics import (acceptance_probability, committee_penalty, credit_of, exit_threat, expected_penalty,
-                        level_of, payback_months)
-from .finance import financing
+from .economics import (acceptance_probability, cash_payback, committee_penalty, credit_of, exit_threat,
+                        expected_penalty, level_of)
+from .finance import financing, interest
 from .plant_terms import plant_loans, plant_terms
 from .survival import relocation_costs
 
@@ -129,7 +129,10 @@ def consider_plant(f, key: int, b, month: int, opts: Options, p: Params, water_c
     kind, loan, rate = financing(f, upfront, p)
     if kind == FIN_NONE:
         return
-    accept = acceptance_probability(payback_months(total, value), f.horizon, p.decision_noise)
+    # its own part now; the plant's loans (the rest of ``total``) and any loan for the own part repaid over the term
+    repaid = total - upfront + loan + interest(loan, rate, p)
+    payback = cash_payback(upfront - loan, repaid, p.loan_term, value, p.upfront_weight)
+    accept = acceptance_probability(payback, f.horizon, p.decision_noise)
     if rng.draw(key, rng.PLEDGE) < accept:
         f.pledged = True
 

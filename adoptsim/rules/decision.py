@@ -15,8 +15,8 @@ from ..state import (ACTIVE, EXIT_NONE, FIN_NONE, FIN_OWN, PLANT_BUILDING, PLANT
                      Params, Signals)
 from .cashbook import borrow_for, month_book, open_book, settle
 from .collective import connect, consider_plant, operate
-from .economics import (acceptance_probability, annual_benefit, compliance_level, has, net_cost, option_income,
-                        payback_months)
+from .economics import (acceptance_probability, annual_benefit, cash_payback, compliance_level, has, net_cost,
+                        option_income)
 from .finance import financing, interest
 from .survival import ROUTE_PLANT, ROUTE_STAY, choose_route, take_route, under_notice
 
@@ -24,11 +24,15 @@ VISIT = 8  # monthly draw: visits a demonstration site this month
 
 
 @njit(cache=True, inline="always")
-def option_cost(f, k: int, opts: Options, p: Params) -> tuple:
-    """(total cost to the firm incl. interest, finance kind, loan, rate) of option k."""
+def option_payback(f, k: int, month: int, opts: Options, p: Params, water_cost: float) -> tuple:
+    """(payback in months as the firm weighs it, finance kind) of option k: its own outlay back from the savings
+    net of repayments (:func:`~adoptsim.rules.economics.cash_payback`); FIN_NONE when it cannot be paid for."""
     net = net_cost(f, k, opts, p)[0]
     kind, loan, rate = financing(f, net, p, option_income(f, k, opts))
-    return net + interest(loan, rate, p), kind, loan, rate
+    if kind == FIN_NONE:
+        return math.inf, kind
+    benefit = annual_benefit(f, k, month, opts, p, water_cost)
+    return cash_payback(net - loan, loan + interest(loan, rate, p), p.loan_term, benefit, p.upfront_weight), kind
 
 
 @njit(cache=True, inline="always")
@@ -153,10 +157,9 @@ def choose_option(f, key: int, month: int, opts: Options, p: Params, sig: Signal
     for k in range(len(opts.capex_fixed)):
         if has(f, k) or opts.blocked[k] or (compliance_only and opts.compliance_level[k] <= level):
             continue
-        cost, kind, loan, rate = option_cost(f, k, opts, p)
+        payback, kind = option_payback(f, k, month, opts, p, sig.water_cost)
         if kind == FIN_NONE:
             continue
-        payback = payback_months(cost, annual_benefit(f, k, month, opts, p, sig.water_cost))
         accept = acceptance_probability(payback, f.horizon, p.decision_noise)
         if rng.draw(key, rng.ADOPT + k) < accept and payback < best_payback:
             best, best_payback = k, payback
@@ -176,6 +179,7 @@ def adopt(f, k: int, opts: Options, p: Params) -> None:
     settle(f)
     f.adopted |= 1 << k
     f.operating |= 1 << k
+    f.aware = True  # a fined firm may install what the inspector named before it heard of the options otherwise
     f.paid[Cost.SUBSIDY] = subsidy
     f.paid[Cost.TARIFF_REBATE] = rebate
     f.paid[Cost.RECOGNITION] = reward

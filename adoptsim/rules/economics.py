@@ -1,19 +1,26 @@
-r"""What an option costs a firm and what it is worth to it, per year.
+r"""What an option costs a firm, what it is worth to it per year, and how soon it pays the firm back.
 
 .. math::
 
-    C_{ik} &= \max\bigl(0,\; K_{ik} - \min(s K_{ik}, \bar s) - r\,\tau\, m_k K_{ik} - R\bigr) + I_{ik},
+    C_{ik} &= \max\bigl(0,\; K_{ik} - \min(s K_{ik}, \bar s) - r\,\tau\, m_k K_{ik} - R\bigr),
     \qquad K_{ik} = K^0_k + \kappa_k w_i \\
     B_{ik} &= b_{ik}^{+}\, \sigma_k w_i
              + \bigl[\Pi_i(L_i) - \Pi_i(\max(L_i, \ell_k))\bigr]
-             + e\,\pi\, x_i\, Y_i \max(0, \beta_k - \beta_i)
+             + e\,\pi\, x_i\, Y_i \max(0, \beta_k - \beta_i) \\
+    P_{ik} &= \begin{cases} \omega E / d & d > 0,\ \omega E \le d\,T \\
+                            T + (\omega E - d\,T) / (B_{ik}/12) & \text{otherwise} \end{cases}
+    \qquad d = B_{ik}/12 - (\Lambda + I)/T
 
 with capex :math:`K`, subsidy share *s* and cap, tariff rebate: the share *r*
 of the import duty :math:`\tau` (profile ``import_duty``) on the imported share
-:math:`m_k`; recognition reward *R*, loan interest *I*; perceived savings (the
-firm's belief in option *k* applies to gains only), expected annual penalty
-:math:`\Pi` at compliance level *L*, and buyer value from export share *x*
-and revenue *Y*.
+:math:`m_k`; recognition reward *R*; perceived savings (the firm's belief in
+option *k* applies to gains only), expected annual penalty :math:`\Pi` at
+compliance level *L*, and buyer value from export share *x* and revenue *Y*.
+The payback *P* the firm tests against its horizon counts the months until
+its own outlay :math:`E = C - \Lambda` (what a loan :math:`\Lambda` with
+interest *I* over *T* months does not cover), weighed :math:`\omega`
+(``behaviour.upfront_weight``) times, is back from the savings net of
+repayments: without a loan it is simple payback :math:`12\,\omega C/B`.
 """
 
 from __future__ import annotations
@@ -183,11 +190,25 @@ def annual_benefit(f, k: int, month: int, opts: Options, p: Params, water_cost: 
 
 
 @njit(cache=True, inline="always")
-def payback_months(cost: float, benefit: float) -> float:
-    """Simple payback in months; infinite when the option never pays."""
+def cash_payback(own: float, repaid: float, term: float, benefit: float, weight: float) -> float:
+    """Months until the firm has its own money back: the weighed own outlay recovered from the option's savings
+    net of the loan's repayments.
+
+    The firm pays ``own`` now, weighed ``weight`` times (upfront cost weighs more than equal savings), and repays
+    ``repaid`` (loan plus interest) in equal parts over ``term`` months out of ``benefit`` a year. While savings
+    exceed repayments it recovers ``weight * own`` at their difference; otherwise, and after the term, at the full
+    savings. Without a loan this is simple payback of ``weight * own``; when repayments eat all the savings it is
+    simple payback of ``weight * own + repaid``: finance shortens the payback only when it is repaid from the
+    savings it earns.
+    """
     if benefit <= 0.0:
         return math.inf
-    return 12.0 * cost / benefit
+    monthly = benefit / 12.0
+    during = monthly - repaid / term if repaid > 0.0 else monthly
+    target = weight * own
+    if during > 0.0 and target <= during * term:
+        return target / during
+    return term + (target - during * term) / monthly
 
 
 @njit(cache=True, inline="always")

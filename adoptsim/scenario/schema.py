@@ -77,6 +77,10 @@ class Behaviour(_Strict):
     horizon_sigma: float = F(0.6, 0, 3, doc="lognormal sigma of horizons across firms (skew: rarely > 2-3 years)")
     decision_noise: float = F(0.15, 0, 2, doc="logistic scale of the payback test, relative to the horizon (0 = deterministic)")
     down_payment: float = F(0.0, 0, 1, doc="share of net cost a firm must pay from own cash when borrowing")
+    upfront_weight: float = F(1.4, 1, 5, doc="how much more a firm weighs its own upfront outlay than equal savings "
+                                             "in its payback test (repayments out of savings weigh as savings)",
+                              source="docs/PATTERNS.md §3: upfront cost weighs about 40 % more than equal annual "
+                                     "savings (Anderson & Newell 2004)")
     free_riding: float = F(0.3, 0, 1, doc="share of a common plant's value a member expects to get without pledging (by joining late)",
                            source="assumption: late joiners pay the same share, so waiting costs only the delay; "
                                   "no seed figure, calibrate")
