@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 
 import numpy as np
+import pytest
 
 from adoptsim.dashboard.band import COMPUTING, DRAWS, LEGEND, Band
 from adoptsim.dashboard.chart import background_of, overlay
@@ -142,3 +144,36 @@ def test_the_band_is_drawn_behind_the_adoption_curve_and_cut_at_the_panel_top():
     top_px = panel.y0 + panel.sy * panel.top
     assert min(ys) >= top_px - 0.05 and max(ys) <= panel.y0 + 0.05  # within the adoption axes
     assert 'class="adoptsim-band"' not in overlay(model, bg)
+
+
+def test_the_page_toggle_draws_the_band_without_a_browser():
+    """The page rendered by Solara in-process: the toggle and its legend are in the sidebar; ticked, the note
+    shows, then the band is drawn (waits for the state, bounded only against a hang)."""
+    solara = pytest.importorskip("solara")
+    import ipyvuetify as v
+    import solara.widgets
+
+    from adoptsim.dashboard import app
+
+    @solara.component
+    def Served():  # the server wraps the page in an AppLayout (the sidebar lives there)
+        with solara.AppLayout():
+            app.Page()
+
+    _, rc = solara.render(Served(), handle_error=False)
+
+    def svg() -> str:
+        return " ".join(h.unsafe_innerHTML or "" for h in rc.find(solara.widgets.HTML).widgets)
+
+    def texts() -> list[str]:
+        return [str(h.children) for h in rc.find(v.Html).widgets]
+
+    assert any(LEGEND in t for t in texts())
+    assert 'class="adoptsim-band"' not in svg()  # off until asked for
+    rc.find(v.Checkbox, label=app.BAND).widget.v_model = True
+    assert any(COMPUTING in t for t in texts())
+    deadline = time.monotonic() + WAIT
+    while 'class="adoptsim-band"' not in svg():
+        assert time.monotonic() < deadline, "the band was never drawn"
+        time.sleep(0.05)
+    assert not any(COMPUTING in t for t in texts())

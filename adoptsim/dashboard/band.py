@@ -5,9 +5,9 @@ leaves unknown about how firms behave is in its posterior sample. The band is
 the 5-95 % range, month by month, of the share of firms that adopted over
 :data:`DRAWS` weighted posterior draws x one replicate of the same scenario
 (:func:`adoptsim.run_ensemble` and :func:`adoptsim.ensemble.summarise_ensemble`:
-the ensemble's own ranges, not a second computation of them). A kernel run of
-a cluster is a few tens of milliseconds, so the band takes a fraction of a
-second; :class:`~.session.Session` computes it off the play thread.
+the ensemble's own ranges, not a second computation of them). A band takes
+about a second for a shipped cluster, so :class:`~.session.Session` computes
+it off the play thread.
 """
 
 from __future__ import annotations
