@@ -82,16 +82,21 @@ def with_lost(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(firms_lost=frame["firms_closed"] + frame["firms_relocated_out"])
 
 
-def summarise_ensemble(frame: pd.DataFrame, level: float = 0.9,
-                       months: Sequence[int] | None = None) -> pd.DataFrame:
+def summarise_ensemble(frame: pd.DataFrame, level: float = 0.9, months: Sequence[int] | None = None,
+                       outcomes: Sequence[str] | None = None) -> pd.DataFrame:
     """Median, ``level`` range and its parameter and noise parts of each key outcome at each milestone.
 
     ``frame`` holds the runs of one scenario (``variant`` s000) in posterior draws (``draw``) x
     replicates, as :func:`adoptsim.sweep.load_results` gives them. Returns one row per (outcome, month),
     columns :data:`SUMMARY_COLUMNS` (shares as fractions; ``noise_*`` are deviations from a draw's mean).
+    ``outcomes``: only these columns of :data:`OUTCOMES` (default all; the dashboard's band needs one).
     """
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1 (e.g. 0.9 for 90 %), got {level}")
+    unknown = set(outcomes or ()) - {column for column, _, _ in OUTCOMES}
+    if unknown:
+        raise ValueError(f"outcomes: {', '.join(sorted(unknown))} not summarised (known: "
+                         f"{', '.join(c for c, _, _ in OUTCOMES)})")
     frame = with_lost(frame)
     rows = []
     for month in (milestones(int(frame["month"].max())) if months is None else months):
@@ -99,6 +104,8 @@ def summarise_ensemble(frame: pd.DataFrame, level: float = 0.9,
         worlds = sorted(set(at.index.get_level_values(0)))
         reps = sorted(set(at.index.get_level_values(1)))
         for column, what, unit in OUTCOMES:
+            if outcomes is not None and column not in outcomes:
+                continue
             s = spread(_matrix(at, column, worlds, reps), level)
             rows.append({"outcome": column, "label": what, "unit": unit, "month": int(month), "draws": len(worlds),
                          "replicates": len(reps), "level": level, "median": s.median, "lo": s.lo, "hi": s.hi,

@@ -272,7 +272,8 @@ def test_page_in_headless_chromium_plays_levers_restarts_and_switches_cluster(ar
                     "CI installs it")
     pytest.importorskip("solara", reason="the dashboard needs solara (pip install 'adoptsim[dashboard]')")
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright's Python package")
-    from adoptsim.dashboard.app import PLAY, STEP
+    from adoptsim.dashboard.app import BAND, PLAY, STEP
+    from adoptsim.dashboard.band import LEGEND
     from adoptsim.dashboard.components import PENDING
     from adoptsim.dashboard.server import command, server_env
 
@@ -318,6 +319,12 @@ def test_page_in_headless_chromium_plays_levers_restarts_and_switches_cluster(ar
                 page.get_by_role("button", name=STEP).click()  # usable after the end: a fresh run, month 1
                 _headline_starts(page, "Month 1 of 120")
                 assert "Capex subsidy: share of the price paid 50 %" in page.inner_text(".adoptsim-settings")
+
+                assert page.locator(".adoptsim-band").count() == 0 and LEGEND in sidebar  # off until asked for
+                page.get_by_role("checkbox", name=BAND).check()
+                page.wait_for_selector(".adoptsim-curves .adoptsim-band", state="attached")  # computed, then drawn
+                assert page.locator(".adoptsim-band-note").count() == 0
+                page.screenshot(path=str(artifacts / "dashboard-band.png"), full_page=True)
 
                 page.locator(".adoptsim-cluster").click()
                 page.get_by_role("option", name="lahore").click()

@@ -17,6 +17,7 @@ import time
 import solara
 import solara.lab
 
+from adoptsim.dashboard.band import LEGEND as BAND_LEGEND
 from adoptsim.dashboard.components import Dashboard
 from adoptsim.dashboard.controls import BY_KEY, LEVERS, model_params
 from adoptsim.dashboard.model import base_scenario, clusters
@@ -26,6 +27,7 @@ from adoptsim.profiles import load_profile
 PLAY_INTERVAL_S = 0.06  # ten years of months in about ten seconds
 
 PLAY, PAUSE, STEP, RESTART = "▶ Play", "❚❚ Pause", "Step one month", "Start again"
+BAND = "Show the uncertainty band"
 
 
 @solara.component
@@ -88,6 +90,16 @@ def Page():
 
     solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
 
+    band_id = session.band_id
+
+    def band_loop() -> None:
+        """Compute the band of this request (a newer request supersedes it: see Session.compute_band)."""
+        session.compute_band(band_id)
+        if band_id == session.band_id:
+            tick.value += 1
+
+    solara.lab.use_task(band_loop, dependencies=[band_id], prefer_threaded=True)
+
     model = session.model
     with solara.AppBar():
         solara.AppBarTitle(session.profile.profile.title)
@@ -98,5 +110,8 @@ def Page():
             solara.Button(PAUSE if session.playing else PLAY, color="primary", on_click=click(session.toggle))
             solara.Button(STEP, color="primary", outlined=True, on_click=click(session.step))
             solara.Button(RESTART, outlined=True, on_click=click(session.restart))
+        with solara.Column(gap="0px", classes=["adoptsim-band-toggle"]):
+            solara.Checkbox(label=BAND, value=session.show_band, on_value=click(session.set_band))
+            solara.Text(BAND_LEGEND, style={"color": "#555", "font-size": "13px"})
         Levers(session.cluster, dict(session.levers), click(session.set_lever)).key(f"levers-{session.cluster}")
-    Dashboard(model, pending=session.pending, tick=tick.value)
+    Dashboard(model, pending=session.pending, tick=tick.value, band=session.band, band_note=session.band_note)

@@ -29,9 +29,11 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
 from ..model import AdoptionModel  # noqa: E402
+from .band import Band  # noqa: E402
 from .model import DashboardModel, Trajectory, trajectory  # noqa: E402
 
 SCENARIO_COLOR = "#1f6fb4"
+BAND_OPACITY = 0.18
 BASELINE_COLOR = "#8c8c8c"
 SIZE = (13.0, 4.3)  # inches
 # What a panel says when neither run has anything to draw on it (rather than an empty 0-1 axis).
@@ -42,12 +44,13 @@ DPI = 110
 
 @dataclass(frozen=True)
 class Panel:
-    """One panel's data-to-pixel map: ``px = x0 + sx * x``, ``py = y0 + sy * y`` (SVG, y down)."""
+    """One panel's data-to-pixel map: ``px = x0 + sx * x``, ``py = y0 + sy * y`` (SVG, y down); ``top``: its y limit."""
 
     x0: float
     sx: float
     y0: float
     sy: float
+    top: float = np.inf
 
     def points(self, x: np.ndarray, y: np.ndarray) -> str:
         px, py = self.x0 + self.sx * x, self.y0 + self.sy * y
@@ -122,7 +125,7 @@ def background(model: DashboardModel) -> Background:
     panels = []
     for ax in axes:
         (ax_, ay_), (bx_, by_) = ax.transData.transform([(0.0, 0.0), (1.0, 1.0)])
-        panels.append(Panel(ax_, bx_ - ax_, height - ay_, -(by_ - ay_)))  # SVG y runs downwards
+        panels.append(Panel(ax_, bx_ - ax_, height - ay_, -(by_ - ay_), ax.get_ylim()[1]))  # SVG y runs down
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI)
     src = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
@@ -138,12 +141,23 @@ def background_of(model: DashboardModel) -> Background:
     return bg
 
 
-def overlay(model: DashboardModel, bg: Background) -> str:
-    """SVG of the run's curves up to the current month, in ``bg``'s pixel coordinates."""
+def band_polygon(band: Band, panel: Panel) -> str:
+    """SVG polygon of ``band`` over its whole horizon on the adoption ``panel`` (cut at the panel's top)."""
+    x = np.arange(band.months + 1) / 12
+    lo, hi = np.minimum(band.lo, panel.top), np.minimum(band.hi, panel.top)
+    pts = panel.points(np.concatenate([x, x[::-1]]), np.concatenate([hi, lo[::-1]]))
+    return (f'<polygon class="adoptsim-band" points="{pts}" fill="{SCENARIO_COLOR}" '
+            f'fill-opacity="{BAND_OPACITY}" stroke="none"/>')
+
+
+def overlay(model: DashboardModel, bg: Background, band: Band | None = None) -> str:
+    """SVG of the run's curves up to the current month, in ``bg``'s pixel coordinates; ``band`` behind them."""
     now = model.now
     x = np.arange(len(now.adoption_share)) / 12
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {bg.width} {bg.height}" '
              'width="100%" height="100%" preserveAspectRatio="none">']
+    if band is not None:
+        parts.append(band_polygon(band, bg.panels[0]))
     for i, (panel, y) in enumerate(zip(bg.panels, _series(now, bg.money))):
         pts = panel.points(x, y)
         parts.append(f'<polyline class="adoptsim-curve-{i}" points="{pts}" fill="none" stroke="{SCENARIO_COLOR}" '

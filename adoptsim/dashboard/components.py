@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 import solara  # noqa: E402
 
 from ..scenario import Scenario  # noqa: E402
+from .band import Band  # noqa: E402
 from .chart import background_of, overlay  # noqa: E402
 from .controls import CONTROLS, LEVERS, legend  # noqa: E402
 from .model import DashboardModel, base_scenario  # noqa: E402
@@ -126,13 +127,20 @@ def Readout(model: DashboardModel):
                         classes=["adoptsim-final"] if line.startswith("Finished") else [])
 
 
-def Curves(model: DashboardModel):
-    """Adoption, water saved and public money over years; the baseline dashed grey (see :mod:`.chart`)."""
+def Curves(model: DashboardModel, band: Band | None = None, band_note: str = ""):
+    """Adoption, water saved and public money over years; the baseline dashed grey (see :mod:`.chart`).
+
+    ``band``: the uncertainty band, shaded behind the adoption curve; ``band_note``: a line above the
+    chart while it is computed.
+    """
     bg = background_of(model)
+    if band_note:
+        solara.Text(band_note, style={"color": "#555", "font-size": "14px", "font-style": "italic"},
+                    classes=["adoptsim-band-note"])
     with solara.Div(style={"position": "relative", "width": "100%"}, classes=["adoptsim-curves"]):
         solara.HTML(tag="img", attributes={"src": bg.src, "alt": "adoption, water and public money over years"},
                     style="width: 100%; display: block")
-        solara.HTML(tag="div", unsafe_innerHTML=overlay(model, bg),
+        solara.HTML(tag="div", unsafe_innerHTML=overlay(model, bg, band),
                     style="position: absolute; left: 0; top: 0; width: 100%; height: 100%")
 
 
@@ -209,17 +217,18 @@ SIDEBAR_CSS = """
 
 
 @solara.component
-def Dashboard(model: DashboardModel, pending: bool = False, tick: int = 0):
+def Dashboard(model: DashboardModel, pending: bool = False, tick: int = 0, band: Band | None = None,
+              band_note: str = ""):
     """The main area: how to use it, the readout, the curves, the levers in use and what they do.
 
     ``pending``: the sidebar's levers differ from the run's; ``tick`` changes
-    every month so the page redraws.
+    every month so the page redraws; ``band``, ``band_note``: see :func:`Curves`.
     """
     solara.Style(SIDEBAR_CSS)
     with solara.Column(style={"padding": "12px 20px", "max-width": "1400px"}, classes=["adoptsim-dashboard"]):
         solara.Text(HOW_TO, style={"color": "#555", "font-size": "14px"})
         Readout(model)
-        Curves(model)
+        Curves(model, band, band_note)
         with solara.Columns([1, 2], gutters_dense=True):
             Settings(model, pending)
             Legend(model)

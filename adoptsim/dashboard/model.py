@@ -22,7 +22,7 @@ import numpy as np
 
 from ..model import AdoptionModel
 from ..profiles import load_profile, shipped_profiles
-from ..scenario import Scenario, scenario_from_dict
+from ..scenario import Scenario, scenario_from_dict, with_overrides
 from .controls import clamp, to_overrides
 
 DEFAULT_CLUSTER = Scenario.model_fields["cluster"].default
@@ -37,6 +37,13 @@ def clusters() -> list[str]:
 def base_scenario(cluster: str) -> Scenario:
     """The cluster with schema defaults: every lever off."""
     return scenario_from_dict({"cluster": cluster, "name": cluster}, origin=f"dashboard: cluster {cluster!r}")
+
+
+def settings_scenario(cluster: str, shown: dict[str, Any]) -> Scenario:
+    """The scenario of ``cluster`` with the page's levers ``shown`` (already :func:`.controls.clamp`-ed)."""
+    base = base_scenario(cluster)
+    overrides = to_overrides(shown)
+    return with_overrides(base, **overrides) if overrides else base
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,7 @@ class DashboardModel(AdoptionModel):
         base = base_scenario(self.cluster)
         safe = clamp(controls, load_profile(base.cluster), base)  # a crafted client never reaches the schema
         self.shown = safe  # the levers this run was built with, as the page shows them
-        super().__init__(base, engine="numba", rng=rng, **to_overrides(safe))
+        super().__init__(settings_scenario(self.cluster, safe), engine="numba", rng=rng)
 
     @property
     def baseline(self) -> Trajectory:
