@@ -11,6 +11,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from .headline import headline
+from .measures import WORDING, ranked_by
 from .names import with_plain_names
 from .page import comparison_table, frame_table, markdown
 from .slides import Figure, Output, comparison_chart, finish, number_key, slide
@@ -39,9 +40,9 @@ def _chunks(items: list, size: int) -> list[list]:
 
 
 def sweep_section(directory: Path, out: Output, *, horizons: Sequence[int],
-                  level: float, counter: list[int]) -> Section:
-    """One sweep results directory, answer first: the headline sentences, the ranked gains, cost-effectiveness
-    and the table, then the fans."""
+                  level: float, counter: list[int], by: str = "adoption") -> Section:
+    """One sweep results directory, answer first: the headline sentences, the ranking, cost-effectiveness
+    and the table, all for the outcome ``by`` (a ``compare --by`` name), then the fans."""
     from ..compare import compare
     from ..sweep import BASELINE, variant_names
     from ..profiles import load_profile
@@ -66,7 +67,7 @@ def sweep_section(directory: Path, out: Output, *, horizons: Sequence[int],
                             "<i>r</i>, so differences between scenarios come from the levers, not from luck.")
                      .format(cluster, len(names), runs, months, when(months)))
     has_base = (frame["variant"] == BASELINE).any()
-    table = compare(frame, manifest, horizons=horizons, level=level) if has_base else None
+    table = compare(frame, manifest, horizons=horizons, level=level, by=by) if has_base else None
     last = int(table["horizon_months"].max()) if table is not None and len(table) else None
     order = [v for v in names if v != BASELINE]
     if last is not None:  # best first, as in the table
@@ -87,19 +88,22 @@ def sweep_section(directory: Path, out: Output, *, horizons: Sequence[int],
                     if by_number else table)
         note = (f" The {BARS_PER_SLIDE} largest gains are shown; the table lists all {len(order)}."
                 if len(order) > BARS_PER_SLIDE else "")
+        m = ranked_by(table)
+        w = WORDING[m.name]
         sec.figures.append(finish(
             comparison_chart(table, last, shown, [number_of[v] for v in order[:BARS_PER_SLIDE]]),
             f"{number()}-comparison", out,
-            f"What each scenario adds after {when(last)}",
-            "Gain in the share of firms that adopted, against the baseline, in percentage points. The black line "
+            f"{w.title} after {when(last)}",
+            f"{w.axis[0].upper() + w.axis[1:]}, scenario by scenario, best first. The black line "
             f"is the {100 * level:g} % confidence interval over the paired runs." + note))
-        ce = slide(cost_effectiveness_chart(ce_table, last))
+        ce = slide(cost_effectiveness_chart(ce_table, last, gain=w.gain))
         if by_number:
             number_key(ce, [f"{number_of[v]}. {names[v]}" for v in order])
         sec.figures.append(finish(
             ce, f"{number()}-cost-effectiveness", out,
             f"What each scenario buys for its public money, after {when(last)}",
-            "Each point is a scenario: to the right it costs more public money, higher up it adds more adopters. "
+            "Each point is a scenario: to the right it costs more public money, higher up it adds more "
+            f"{'adopters' if w.gain == 'adoption' else WORDING[w.gain].noun}. "
             "Up and to the left is better."
             + (" Points are numbered as in the chart above and the table below." if by_number else "")))
         sec.tables.append(comparison_table(table, names, number_of))

@@ -26,7 +26,8 @@ def _sweeps_below(directory: Path, depth: int = 2) -> list[Path]:
 
 
 def write_report(directory: str | Path, out: str | Path | None = None, *, horizons: Sequence[int] = (60, 120),
-                 level: float = 0.9, formats: Sequence[str] = ("png", "svg"), dpi: int = SLIDE_DPI) -> Path:
+                 level: float = 0.9, formats: Sequence[str] = ("png", "svg"), dpi: int = SLIDE_DPI,
+                 by: str = "adoption") -> Path:
     """Write ``OUT/report.html`` and ``OUT/figures/`` for the results in ``directory``.
 
     Parameters
@@ -40,6 +41,10 @@ def write_report(directory: str | Path, out: str | Path | None = None, *, horizo
         (:func:`adoptsim.compare.compare`).
     formats, dpi
         Formats and resolution of the slide figures (150 dpi: 2000 x 1125 pixels).
+    by
+        The outcome a sweep's headline, ranking and cost-effectiveness answer: a ``compare --by`` name
+        (``adoption``, ``compliance``, ``water``, ``pollution``, ``public-cost``, ``cost-per-adopter``,
+        ``cost-per-m3``; :data:`adoptsim.compare.MEASURES`).
 
     Returns
     -------
@@ -67,7 +72,7 @@ def write_report(directory: str | Path, out: str | Path | None = None, *, horizo
     else:
         for sweep_dir in _sweeps_below(directory):
             sections.append(sweep_section(sweep_dir, target, horizons=horizons, level=level,
-                                          counter=counter))
+                                          counter=counter, by=by))
     if not (directory / "manifest.json").is_file():
         own = files_section(directory, skip)
         if own is not None:

@@ -183,14 +183,24 @@ def _labels_by_point(rows: pd.DataFrame, x: np.ndarray, y: np.ndarray) -> dict[t
     return {k: "\n".join(v) if len(v) == 1 else "same result:\n" + "\n".join(v) for k, v in out.items()}
 
 
-def cost_effectiveness_chart(table: pd.DataFrame, horizon: int | None = None) -> plt.Figure:
-    """Gain in adoption against public money spent, one labelled point per scenario.
+#: the gains a cost-effectiveness chart can plot (``compare --by`` names): (column, scale, y label)
+GAINS = {
+    "adoption": ("gain_share_adopted", 100, "gain in share of firms that adopted (percentage points)"),
+    "compliance": ("gain_share_compliant", 100, "gain in share of firms meeting the standard (percentage points)"),
+    "water": ("gain_water_m3_per_year", 1, "extra water saved (m³ per year)"),
+    "pollution": ("pollution_reduction_m3eq_per_year", 1, "pollution load cut (m³-eq per year)"),
+}
+
+
+def cost_effectiveness_chart(table: pd.DataFrame, horizon: int | None = None, gain: str = "adoption") -> plt.Figure:
+    """A gain against public money spent, one labelled point per scenario.
 
     x is the extra public cost up to ``horizon`` (millions of the profile's
-    currency), y the gain in the share of firms that adopted (percentage
-    points) with its confidence interval as an error bar. Scenarios up and to
-    the left buy more adoption for less money. ``horizon`` defaults to the
-    longest one in ``table`` (the output of :func:`adoptsim.compare.compare`).
+    currency), y the gain ``gain`` (a key of :data:`GAINS`: by default the
+    share of firms that adopted, in percentage points) with its confidence
+    interval as an error bar. Scenarios up and to the left buy more for less
+    money. ``horizon`` defaults to the longest one in ``table`` (the output of
+    :func:`adoptsim.compare.compare`).
 
     Raises
     ------
@@ -204,10 +214,11 @@ def cost_effectiveness_chart(table: pd.DataFrame, horizon: int | None = None) ->
         raise ValueError(f"no comparison at {horizon} months; available: "
                          f"{sorted(set(table['horizon_months'].astype(int)))}")
     cur = str(rows["currency"].iloc[0]) if "currency" in rows and pd.notna(rows["currency"].iloc[0]) else ""
+    column, scale, y_label = GAINS[gain]
     x = rows["public_cost"].to_numpy(float) / 1e6
-    y = 100 * rows["gain_share_adopted"].to_numpy(float)
-    err = np.nan_to_num(np.vstack([y - 100 * rows["gain_share_adopted_lo"].to_numpy(float),
-                                   100 * rows["gain_share_adopted_hi"].to_numpy(float) - y]), nan=0.0)
+    y = scale * rows[column].to_numpy(float)
+    err = np.nan_to_num(np.vstack([y - scale * rows[f"{column}_lo"].to_numpy(float),
+                                   scale * rows[f"{column}_hi"].to_numpy(float) - y]), nan=0.0)
     fig, ax = plt.subplots(figsize=(8.5, 5.5))
     ax.errorbar(x, y, yerr=err, fmt="o", color=FAN_COLOR, ecolor="lightsteelblue", elinewidth=2, capsize=3, ms=7)
     ax.plot([0], [0], marker="s", color="grey", ms=7)
@@ -220,11 +231,12 @@ def cost_effectiveness_chart(table: pd.DataFrame, horizon: int | None = None) ->
     span = max(high - low, 1e-6)
     ax.set_xlim(low - 0.03 * span, high + 0.35 * span)  # room on the right for labels
     ax.set_xlabel(f"extra public money spent by month {horizon} (million{' ' + cur if cur else ''})")
-    ax.set_ylabel("gain in share of firms that adopted (percentage points)")
+    ax.set_ylabel(y_label)
     level = float(rows["level"].iloc[0]) if "level" in rows else 0.9
     ax.set_title(f"What each scenario buys after {horizon} months ({horizon / 12:g} years): bars = "
                  f"{100 * level:g} % confidence interval", fontsize=10, loc="left")
-    ax.text(0.01, 0.98, "up and to the left is better\n(more adoption for less public money)",
+    ax.text(0.01, 0.98, "up and to the left is better\n(" + ("more adoption" if gain == "adoption" else "more")
+            + " for less public money)",
             transform=ax.transAxes, va="top", fontsize=9, color="dimgrey", style="italic")
     ax.grid(alpha=0.3)
     fig.tight_layout()
