@@ -137,6 +137,18 @@ def test_headline_answers_every_ranking(smoke_report, by):
         assert said[0].startswith("No scenario has a value"), said[0]
 
 
+def test_optimise_and_discover_come_after_the_answer_and_before_the_fans(smoke_report, tmp_path):
+    from report_fixtures import discover_folder, optimise_folder
+
+    results, _ = smoke_report
+    opt, disc = optimise_folder(tmp_path / "opt"), discover_folder(tmp_path / "disc")
+    text = write_report(results, tmp_path / "out", formats=("png",), dpi=40, optimise=[opt],
+                        discover=[disc]).read_text("utf-8")
+    at = [text.index(s) for s in ("raises adoption most", "What each scenario buys for its public money",
+                                  "Optimisation toy-front", "Where it fails", "scenario by scenario")]
+    assert at == sorted(at), at
+
+
 def test_slide_figures_are_16_by_9_png_and_svg(smoke_report):
     from PIL import Image
 

@@ -40,9 +40,10 @@ def _chunks(items: list, size: int) -> list[list]:
 
 
 def sweep_section(directory: Path, out: Output, *, horizons: Sequence[int],
-                  level: float, counter: list[int], by: str = "adoption") -> Section:
-    """One sweep results directory, answer first: the headline sentences, the ranking, cost-effectiveness
-    and the table, all for the outcome ``by`` (a ``compare --by`` name), then the fans."""
+                  level: float, counter: list[int], by: str = "adoption") -> tuple[Section, Section]:
+    """One sweep results directory as two parts: the answer (the headline sentences, the ranking,
+    cost-effectiveness and the table, all for the outcome ``by``, a ``compare --by`` name), and the fans
+    (every scenario's runs), which the report puts after any optimisation and discovery."""
     from ..compare import compare
     from ..sweep import BASELINE, variant_names
     from ..profiles import load_profile
@@ -94,7 +95,7 @@ def sweep_section(directory: Path, out: Output, *, horizons: Sequence[int],
             comparison_chart(table, last, shown, [number_of[v] for v in order[:BARS_PER_SLIDE]]),
             f"{number()}-comparison", out,
             f"{w.title} after {when(last)}",
-            f"{w.axis[0].upper() + w.axis[1:]}, scenario by scenario, best first. The black line "
+            f"{w.axis[0].upper() + w.axis[1:]}, per scenario, best first. The black line "
             f"is the {100 * level:g} % confidence interval over the paired runs." + note))
         ce = slide(cost_effectiveness_chart(ce_table, last, gain=w.gain))
         if by_number:
@@ -109,16 +110,17 @@ def sweep_section(directory: Path, out: Output, *, horizons: Sequence[int],
         sec.tables.append(comparison_table(table, names, number_of))
     elif not has_base:
         sec.intro.append("The baseline has no finished runs yet, so scenarios are not compared with it.")
+    fans = Section(f"{sec.title}: the runs of every scenario")
     chunks = _chunks(order, PANELS_PER_SLIDE - (1 if has_base else 0))
     for i, chunk in enumerate(chunks):
         fig = slide(fan_chart(frame, manifest, variants=chunk))
         part = f" ({i + 1} of {len(chunks)})" if len(chunks) > 1 else ""
-        sec.figures.append(finish(
+        fans.figures.append(finish(
             fig, f"{number()}-adoption-fans{'-' + str(i + 1) if len(chunks) > 1 else ''}", out,
             f"Share of firms that adopted, scenario by scenario{part}",
             "Each panel is one scenario: the line is its median run, the dark band holds the middle half of its "
             "runs and the light band 90 % of them. The dashed grey line repeats the baseline for comparison."))
-    return sec
+    return sec, fans
 
 
 def sensitivity_section(directory: Path, out: Output, counter: list[int]) -> Section:
