@@ -14,7 +14,7 @@ from .headline import headline
 from .measures import WORDING, ranked_by
 from .names import with_plain_names
 from .page import comparison_table, frame_table, markdown
-from .slides import Figure, Output, comparison_chart, finish, number_key, slide
+from .slides import Figure, Output, comparison_chart, finish, slide
 from .text import when
 
 PANELS_PER_SLIDE = 6   # baseline + five scenarios: a 2 x 3 grid
@@ -49,6 +49,7 @@ def sweep_section(directory: Path, out: Output, *, horizons: Sequence[int],
     from ..profiles import load_profile
     from ..sweep import load_results
     from ..viz import cost_effectiveness_chart, fan_chart
+    from ..viz.fans import number_key, place_labels
 
     frame, manifest = load_results(directory)
     sweep = manifest.get("sweep", {})
@@ -83,10 +84,6 @@ def sweep_section(directory: Path, out: Output, *, horizons: Sequence[int],
     if table is not None and len(table):
         number_of = {v: i + 1 for i, v in enumerate(order)}
         shown = [names[v] for v in order[:BARS_PER_SLIDE]]
-        # long or many names do not fit beside points: label them by number, as in the bars and the table
-        by_number = len(order) > 8 or max(len(names[v]) for v in order) > 60
-        ce_table = (table.assign(variant_name=table["variant"].map(lambda v: str(number_of[v])))
-                    if by_number else table)
         note = (f" The {BARS_PER_SLIDE} largest gains are shown; the table lists all {len(order)}."
                 if len(order) > BARS_PER_SLIDE else "")
         m = ranked_by(table)
@@ -97,16 +94,17 @@ def sweep_section(directory: Path, out: Output, *, horizons: Sequence[int],
             f"{w.title} after {when(last)}",
             f"{w.axis[0].upper() + w.axis[1:]}, per scenario, best first. The black line "
             f"is the {100 * level:g} % confidence interval over the paired runs." + note))
-        ce = slide(cost_effectiveness_chart(ce_table, last, gain=w.gain))
-        if by_number:
-            number_key(ce, [f"{number_of[v]}. {names[v]}" for v in order])
+        ce = slide(cost_effectiveness_chart(table, last, gain=w.gain, numbers=number_of, key=False))
+        number_key(ce.axes[0], [f"{number_of[v]}. {names[v]}" for v in order], fontsize=12, width=46)
+        ce.canvas.draw()
+        place_labels(ce.axes[0])  # again: the slide's fonts and the key changed the figure
         sec.figures.append(finish(
             ce, f"{number()}-cost-effectiveness", out,
             f"What each scenario buys for its public money, after {when(last)}",
             "Each point is a scenario: to the right it costs more public money, higher up it adds more "
             f"{'adopters' if w.gain == 'adoption' else WORDING[w.gain].noun}. "
             "Up and to the left is better."
-            + (" Points are numbered as in the chart above and the table below." if by_number else "")))
+            " Points are numbered as in the chart above and the table below."))
         sec.tables.append(comparison_table(table, names, number_of))
     elif not has_base:
         sec.intro.append("The baseline has no finished runs yet, so scenarios are not compared with it.")

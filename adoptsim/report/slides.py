@@ -154,21 +154,6 @@ def comparison_chart(table: pd.DataFrame, horizon: int, names: Sequence[str] | N
     return fig
 
 
-def number_key(fig: plt.Figure, entries: list[str], max_lines: int = 30) -> None:
-    """A numbered key of scenario names at the right of a one-panel slide (as many as fit)."""
-    shown, lines = [], 0
-    for i, entry in enumerate(entries):
-        text = textwrap.fill(entry, 46, subsequent_indent="    ")
-        if lines + text.count("\n") + 1 > max_lines - 1:
-            shown.append(f"... and {len(entries) - i} more: see the table")
-            break
-        shown.append(text)
-        lines += text.count("\n") + 1
-    fig.subplots_adjust(right=0.64)
-    fig.text(0.66, fig.axes[0].get_position().y1, "\n".join(shown), va="top", ha="left", fontsize=12,
-             linespacing=1.25)
-
-
 @dataclass
 class Figure:
     """A finished figure: its slide files and its PNG for the page."""
