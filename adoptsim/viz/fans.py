@@ -293,6 +293,8 @@ def cost_effectiveness_chart(table: pd.DataFrame, horizon: int | None = None, ga
     ax.set_xlim(low - 0.08 * span, high + 0.08 * span)  # room around the points for their numbers
     ax.set_xlabel(f"extra public money spent by month {horizon} (million{' ' + cur if cur else ''})")
     ax.set_ylabel(y_label)
+    if scale == 1:  # m³ a year: thousands separators, not a "1e6" above the axis
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     level = float(rows["level"].iloc[0]) if "level" in rows else 0.9
     ax.set_title(f"What each scenario buys after {horizon} months ({horizon / 12:g} years): bars = "
                  f"{100 * level:g} % confidence interval", fontsize=10, loc="left")
