@@ -92,10 +92,14 @@ def _other(rows: pd.DataFrame, m: Measure, last: int, name, cur: str, level: str
         tail = f"; it adds {value(gain, best[gain.column])} of {WORDING[gain.name].noun}."
     else:
         tail = f", for {money(best.public_cost)} of public money."
-    said = [f"Of {len(rows)} scenarios, “{name(best)}” {w.most} after {when(last)}: "
-            f"{value(m, best[m.column], cur)}{_interval(best, m)}"
-            f"{versus}{tail}"]
-    if not m.money:
+    if not m.money and not best[m.column] > 0:  # nothing gained: no "most" to name
+        said = [f"No scenario gains {w.noun} after {when(last)}: the largest gain, “{name(best)}”'s, is "
+                f"{value(m, best[m.column], cur)}{_interval(best, m)}{versus}."]
+    else:
+        said = [f"Of {len(rows)} scenarios, “{name(best)}” {w.most} after {when(last)}: "
+                f"{value(m, best[m.column], cur)}{_interval(best, m)}"
+                f"{versus}{tail}"]
+    if not m.money and best[m.column] > 0:
         if not (rows[f"{m.column}_lo"] > 0).any():
             said.append(f"No scenario's gain in {w.noun} is clearly above zero: every {level} interval reaches "
                         "zero or below, so the differences may be luck; more replicates would tell.")
