@@ -259,7 +259,8 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
 
-    path = write_report(args.dir, args.out, horizons=tuple(args.horizons), level=args.level)
+    path = write_report(args.dir, args.out, horizons=tuple(args.horizons), level=args.level, by=args.by,
+                        optimise=args.optimise, discover=args.discover)
     print(f"wrote {path} and slide figures in {path.parent / 'figures'}/")
     return 0
 
@@ -466,6 +467,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--horizons", nargs="+", type=_months, default=[60, 120], metavar="MONTH",
                    help="months at which to compare a sweep's scenarios (default 60 120)")
     p.add_argument("--level", type=_level, default=0.9, help="confidence level of the intervals (default 0.9)")
+    p.add_argument("--by", choices=list(RANK_BY), default="adoption",
+                   help="outcome a sweep's headline, ranking and cost-effectiveness answer, as compare --by "
+                        "(default adoption)")
+    p.add_argument("--optimise", action="append", default=[], metavar="OPTDIR",
+                   help="an adoptsim optimise folder (pareto.csv, summary.json) to report after the sweep's answer "
+                        "(repeatable); one in DIR or up to two levels below DIR or a sweep in it is found anyway")
+    p.add_argument("--discover", action="append", default=[], metavar="DISCDIR",
+                   help="an adoptsim discover folder (boxes.csv, discover.json) to report likewise (repeatable; "
+                        "found the same way, e.g. SWEEP/discover/<rule>/)")
     p.set_defaults(func=_cmd_report)
     p = sub.add_parser("animate", help="animated adoption curves (GIF or MP4) of one or several scenarios")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="shipped scenario names (adoptsim list), scenario TOML files or shipped cluster names")

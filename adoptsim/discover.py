@@ -40,6 +40,18 @@ class DiscoverError(ValueError):
     """A discovery that cannot be made (unknown outcome, no failures, ...); the message says why and what to do."""
 
 
+def restricted(limit: dict) -> Literal["values", "min", "max", "both"]:
+    """Which end of an input a box limit restricts (``Box.limits`` values, as in ``discover.json``): a set of
+    ``values``, only the lower end (``min``), only the upper end (``max``), or ``both``."""
+    if "values" in limit:
+        return "values"
+    if limit.get("qp_low") is None and limit.get("qp_high") is not None:
+        return "max"
+    if limit.get("qp_high") is None and limit.get("qp_low") is not None:
+        return "min"
+    return "both"
+
+
 @dataclass
 class Box:
     """One PRIM box: the input ranges where the policy fails, and how well they describe the failures."""
@@ -58,11 +70,12 @@ class Box:
         """The box in one line: ``a in [0, 0.3] and b in [0.6, 1]: coverage 0.97, density 1.00``."""
         parts = []
         for name, lim in self.limits.items():
-            if "values" in lim:
+            end = restricted(lim)
+            if end == "values":
                 parts.append(f"{name} in {{{', '.join(map(str, lim['values']))}}}")
-            elif lim.get("qp_low") is None and lim.get("qp_high") is not None:  # only the upper end restricted
+            elif end == "max":
                 parts.append(f"{name} <= {lim['max']:.4g}")
-            elif lim.get("qp_high") is None and lim.get("qp_low") is not None:
+            elif end == "min":
                 parts.append(f"{name} >= {lim['min']:.4g}")
             else:
                 parts.append(f"{name} in [{lim['min']:.4g}, {lim['max']:.4g}]")

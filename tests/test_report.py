@@ -90,6 +90,69 @@ def test_report_leads_with_the_answer(smoke_report):
         assert (column in head) == bool((values.fillna(0) != 0).any()), column
 
 
+def _first_sentence(text: str) -> str:
+    return html.unescape(re.search(r"<b>(.*?)</b>", text).group(1))
+
+
+def test_report_by_water_leads_with_the_largest_water_gain(smoke_report, tmp_path):
+    """--by water: the first sentence names the scenario with the largest water gain in compare(by="water")'s
+    table, the ranking chart is of water, and the cost-effectiveness chart plots water against money."""
+    from adoptsim.compare import compare
+
+    results, _ = smoke_report
+    frame, manifest = load_results(results)
+    table = compare(frame, manifest, horizons=(36,), level=0.9, by="water")
+    best = table.loc[table["gain_water_m3_per_year"].idxmax()]
+    adoption_best = table.loc[table["gain_share_adopted"].idxmax()]
+    name = plain_name(next(v["name"] for v in manifest["sweep"]["variants"] if v["id"] == best.variant),
+                      load_profile("lahore"))
+    text = write_report(results, tmp_path / "out", formats=("png",), dpi=40, by="water").read_text("utf-8")
+    first = _first_sentence(text)
+    assert first.startswith(f"Of 4 scenarios, “{name}” saves the most water after 3 years: "
+                            f"{best.gain_water_m3_per_year:+,.0f} m³ a year"), first
+    assert "What each scenario adds to water saved after 3 years" in text
+    if adoption_best.variant != best.variant:  # the adoption answer is still said, after the water one
+        assert "For adoption, “" in text
+    assert "raises adoption most" not in text
+
+
+@pytest.mark.parametrize("by", ["compliance", "pollution", "public-cost", "cost-per-adopter", "cost-per-m3"])
+def test_headline_answers_every_ranking(smoke_report, by):
+    """Each --by outcome gets its own first sentence naming the table's best scenario on it."""
+    from adoptsim.compare import BY, compare
+    from adoptsim.report.headline import headline
+    from adoptsim.report.measures import WORDING
+
+    results, _ = smoke_report
+    frame, manifest = load_results(results)
+    table = compare(frame, manifest, horizons=(36,), level=0.9, by=by)
+    names = dict(zip(table["variant"], table["variant_name"]))
+    said = headline(table, names)
+    valued = table[table[BY[by].column].notna()]
+    if len(valued):
+        best = valued.loc[valued[BY[by].column].idxmin() if BY[by].better == "lower"
+                          else valued[BY[by].column].idxmax()]
+        if BY[by].money or best[BY[by].column] > 0:
+            assert said[0].startswith(f"Of 4 scenarios, “{best.variant_name}” {WORDING[by].most}"), said[0]
+        else:  # nothing gained (compliance in this small sweep): said so, not named as "most"
+            assert said[0].startswith(f"No scenario gains {WORDING[by].noun}"), said[0]
+            assert f"“{best.variant_name}”'s" in said[0]
+    else:
+        assert said[0].startswith("No scenario has a value"), said[0]
+
+
+def test_optimise_and_discover_come_after_the_answer_and_before_the_fans(smoke_report, tmp_path):
+    from report_fixtures import discover_folder, optimise_folder
+
+    results, _ = smoke_report
+    opt, disc = optimise_folder(tmp_path / "opt"), discover_folder(tmp_path / "disc")
+    text = write_report(results, tmp_path / "out", formats=("png",), dpi=40, optimise=[opt],
+                        discover=[disc]).read_text("utf-8")
+    at = [text.index(s) for s in ("raises adoption most", "What each scenario buys for its public money",
+                                  "Optimisation toy-front", "Where it fails", "scenario by scenario")]
+    assert at == sorted(at), at
+
+
 def test_slide_figures_are_16_by_9_png_and_svg(smoke_report):
     from PIL import Image
 

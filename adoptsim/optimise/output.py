@@ -76,6 +76,7 @@ def write_outputs(problem: Problem, result, out: Path, *, figures: bool = True) 
         levers = [lv.key for lv in problem.levers]
         write_json({
             "problem": problem.name, "definition_hash": problem.digest(), "budget": problem.budget,
+            "cluster": problem.base.cluster,  # for lever names and money in words (adoptsim report)
             "objectives": problem.objectives,
             "levers": {lv.key: {"low": lv.low, "high": lv.high, "step": lv.step} for lv in problem.levers},
             "replicates": problem.replicates, "population": problem.population,

@@ -17,7 +17,11 @@
 * a sensitivity directory (``sensitivity.json``, ``indices.csv``): the indices
   chart (its design sweep in ``sweep/`` is not a set of scenarios to compare);
 * any other results directory, e.g. a calibration: its ``report.md`` summary,
-  its PNG figures and, without a summary, its small tables.
+  its PNG figures and, without a summary, its small tables;
+* an ``adoptsim optimise`` or ``adoptsim discover`` folder (also given with
+  ``--optimise`` / ``--discover``, or found below ``DIR``): the Pareto front or
+  the PRIM boxes in sentences and a table, after the sweeps' answers and
+  before their fans (``front``, ``boxes``, ``files``).
 
 Sweeps found one or two levels below ``DIR`` are reported too.
 

@@ -50,3 +50,28 @@ def with_plain_names(frame: pd.DataFrame, manifest: dict, profile) -> tuple[pd.D
     frame = frame.assign(variant_name=frame["variant"].map(plain))
     sweep = {**manifest.get("sweep", {}), "variants": [{**v, "name": plain[v["id"]]} for v in variants]}
     return frame, {**manifest, "sweep": sweep}
+
+
+def key_words(key: str) -> str:
+    """A flat scenario key in words, as :func:`plain_name` says it: ``capex_subsidy_share`` -> ``Capex subsidy
+    share``; an unknown key as it is."""
+    from ..dashboard.controls import describe
+    from ..scenario import flat_keys
+
+    if key not in flat_keys():
+        return key
+    return describe(key, True, None).removesuffix(": yes")  # a yes/no value is said without the profile
+
+
+def value_words(key: str, value, profile) -> str:
+    """A value of a flat key as :func:`plain_name` says it, without the key: ``capex_subsidy_share``, 0.3 ->
+    ``30 %``; to 4 significant digits when the key or the profile (for units) is unknown."""
+    from ..dashboard.controls import describe
+    from ..scenario import flat_keys
+
+    if isinstance(value, float) and value.is_integer():
+        value = _parse(f"{value:g}")  # a whole number read back from a CSV file as a float
+    if profile is None or key not in flat_keys():
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+    text, words = describe(key, value, profile), key_words(key)
+    return text[len(words):].lstrip(": ") if text.startswith(words) else text

@@ -11,9 +11,10 @@ import pandas as pd
 from markupsafe import Markup
 
 from .headline import headline
+from .measures import WORDING, ranked_by
 from .names import with_plain_names
 from .page import comparison_table, frame_table, markdown
-from .slides import Figure, Output, comparison_chart, finish, number_key, slide
+from .slides import Figure, Output, comparison_chart, finish, slide
 from .text import when
 
 PANELS_PER_SLIDE = 6   # baseline + five scenarios: a 2 x 3 grid
@@ -39,14 +40,16 @@ def _chunks(items: list, size: int) -> list[list]:
 
 
 def sweep_section(directory: Path, out: Output, *, horizons: Sequence[int],
-                  level: float, counter: list[int]) -> Section:
-    """One sweep results directory, answer first: the headline sentences, the ranked gains, cost-effectiveness
-    and the table, then the fans."""
+                  level: float, counter: list[int], by: str = "adoption") -> tuple[Section, Section]:
+    """One sweep results directory as two parts: the answer (the headline sentences, the ranking,
+    cost-effectiveness and the table, all for the outcome ``by``, a ``compare --by`` name), and the fans
+    (every scenario's runs), which the report puts after any optimisation and discovery."""
     from ..compare import compare
     from ..sweep import BASELINE, variant_names
     from ..profiles import load_profile
     from ..sweep import load_results
     from ..viz import cost_effectiveness_chart, fan_chart
+    from ..viz.fans import number_key, place_labels
 
     frame, manifest = load_results(directory)
     sweep = manifest.get("sweep", {})
@@ -66,7 +69,7 @@ def sweep_section(directory: Path, out: Output, *, horizons: Sequence[int],
                             "<i>r</i>, so differences between scenarios come from the levers, not from luck.")
                      .format(cluster, len(names), runs, months, when(months)))
     has_base = (frame["variant"] == BASELINE).any()
-    table = compare(frame, manifest, horizons=horizons, level=level) if has_base else None
+    table = compare(frame, manifest, horizons=horizons, level=level, by=by) if has_base else None
     last = int(table["horizon_months"].max()) if table is not None and len(table) else None
     order = [v for v in names if v != BASELINE]
     if last is not None:  # best first, as in the table
@@ -81,40 +84,41 @@ def sweep_section(directory: Path, out: Output, *, horizons: Sequence[int],
     if table is not None and len(table):
         number_of = {v: i + 1 for i, v in enumerate(order)}
         shown = [names[v] for v in order[:BARS_PER_SLIDE]]
-        # long or many names do not fit beside points: label them by number, as in the bars and the table
-        by_number = len(order) > 8 or max(len(names[v]) for v in order) > 60
-        ce_table = (table.assign(variant_name=table["variant"].map(lambda v: str(number_of[v])))
-                    if by_number else table)
         note = (f" The {BARS_PER_SLIDE} largest gains are shown; the table lists all {len(order)}."
                 if len(order) > BARS_PER_SLIDE else "")
+        m = ranked_by(table)
+        w = WORDING[m.name]
         sec.figures.append(finish(
             comparison_chart(table, last, shown, [number_of[v] for v in order[:BARS_PER_SLIDE]]),
             f"{number()}-comparison", out,
-            f"What each scenario adds after {when(last)}",
-            "Gain in the share of firms that adopted, against the baseline, in percentage points. The black line "
+            f"{w.title} after {when(last)}",
+            f"{w.axis[0].upper() + w.axis[1:]}, per scenario, best first. The black line "
             f"is the {100 * level:g} % confidence interval over the paired runs." + note))
-        ce = slide(cost_effectiveness_chart(ce_table, last))
-        if by_number:
-            number_key(ce, [f"{number_of[v]}. {names[v]}" for v in order])
+        ce = slide(cost_effectiveness_chart(table, last, gain=w.gain, numbers=number_of, key=False))
+        number_key(ce.axes[0], [f"{number_of[v]}. {names[v]}" for v in order], fontsize=12, width=46)
+        ce.canvas.draw()
+        place_labels(ce.axes[0])  # again: the slide's fonts and the key changed the figure
         sec.figures.append(finish(
             ce, f"{number()}-cost-effectiveness", out,
             f"What each scenario buys for its public money, after {when(last)}",
-            "Each point is a scenario: to the right it costs more public money, higher up it adds more adopters. "
+            "Each point is a scenario: to the right it costs more public money, higher up it adds more "
+            f"{'adopters' if w.gain == 'adoption' else WORDING[w.gain].noun}. "
             "Up and to the left is better."
-            + (" Points are numbered as in the chart above and the table below." if by_number else "")))
+            " Points are numbered as in the chart above and the table below."))
         sec.tables.append(comparison_table(table, names, number_of))
     elif not has_base:
         sec.intro.append("The baseline has no finished runs yet, so scenarios are not compared with it.")
+    fans = Section(f"{sec.title}: the runs of every scenario")
     chunks = _chunks(order, PANELS_PER_SLIDE - (1 if has_base else 0))
     for i, chunk in enumerate(chunks):
         fig = slide(fan_chart(frame, manifest, variants=chunk))
         part = f" ({i + 1} of {len(chunks)})" if len(chunks) > 1 else ""
-        sec.figures.append(finish(
+        fans.figures.append(finish(
             fig, f"{number()}-adoption-fans{'-' + str(i + 1) if len(chunks) > 1 else ''}", out,
             f"Share of firms that adopted, scenario by scenario{part}",
             "Each panel is one scenario: the line is its median run, the dark band holds the middle half of its "
             "runs and the light band 90 % of them. The dashed grey line repeats the baseline for comparison."))
-    return sec
+    return sec, fans
 
 
 def sensitivity_section(directory: Path, out: Output, counter: list[int]) -> Section:

@@ -20,6 +20,7 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.text import Annotation, Text
 
 from ..outcomes import atomic_path
+from .measures import WORDING, bare, is_share, ranked_by
 from .text import when
 
 SLIDE = (40 / 3, 7.5)  # inches: 16:9
@@ -102,18 +103,22 @@ def _declutter(ax: plt.Axes, pad: float = 2.0) -> None:
 
 def comparison_chart(table: pd.DataFrame, horizon: int, names: Sequence[str] | None = None,
                      numbers: Sequence[int] | None = None) -> plt.Figure:
-    """Gain in the share of firms that adopted, per scenario, with its confidence interval.
+    """The outcome ``table`` is ranked by (its gain over the baseline, or its cost), per scenario, with its
+    confidence interval.
 
     One horizontal bar per scenario of ``table`` (the output of
     :func:`adoptsim.compare.compare`) at ``horizon``, best first; ``names``
     restricts and orders the scenarios shown, ``numbers`` prefixes their labels.
     """
+    m = ranked_by(table)
+    w = WORDING[m.name]
+    scale = 100 if is_share(m) else 1
     rows = table.loc[table["horizon_months"] == horizon]
     if names is not None:
         rows = rows.set_index("variant_name").loc[list(names)].reset_index()
-    gain = 100 * rows["gain_share_adopted"].to_numpy(float)
-    lo = 100 * rows["gain_share_adopted_lo"].to_numpy(float)
-    hi = 100 * rows["gain_share_adopted_hi"].to_numpy(float)
+    gain = scale * rows[m.column].to_numpy(float)
+    lo = scale * rows[f"{m.column}_lo"].to_numpy(float)
+    hi = scale * rows[f"{m.column}_hi"].to_numpy(float)
     y = np.arange(len(rows))[::-1]
     fig, ax = plt.subplots(figsize=SLIDE)
     colors = ["tab:blue" if g >= 0 else "tab:red" for g in np.nan_to_num(gain)]
@@ -130,8 +135,8 @@ def comparison_chart(table: pd.DataFrame, horizon: int, names: Sequence[str] | N
     ax.set_yticks(y, labels, fontsize=12 if len(rows) > 8 else 14)
     for yi, g, h in zip(y, gain, np.where(np.isfinite(hi), hi, gain)):
         if np.isfinite(g):
-            ax.annotate(f"{g:+.1f}", (max(g, h, 0), yi), xytext=(8, 0), textcoords="offset points", va="center",
-                        fontsize=15)
+            ax.annotate(bare(m, g / scale), (max(g, h, 0), yi), xytext=(8, 0), textcoords="offset points",
+                        va="center", fontsize=15)
     ax.axvline(0, color="grey", lw=1)
     right = np.nanmax(np.concatenate([hi[np.isfinite(hi)], gain[np.isfinite(gain)], [0.0]]))
     left = np.nanmin(np.concatenate([lo[np.isfinite(lo)], gain[np.isfinite(gain)], [0.0]]))
@@ -139,28 +144,14 @@ def comparison_chart(table: pd.DataFrame, horizon: int, names: Sequence[str] | N
         left, right = -1.0, 1.0
     ax.set_xlim(left - 0.05 * (right - left), right + 0.15 * (right - left))
     level = float(rows["level"].iloc[0]) if len(rows) else 0.9
-    ax.set_xlabel("percentage points more firms adopting than with no intervention", fontsize=16)
+    cur = str(rows["currency"].iloc[0]) if m.money and len(rows) and pd.notna(rows["currency"].iloc[0]) else ""
+    ax.set_xlabel(w.axis + (f" ({cur})" if cur else ""), fontsize=16)
     ax.tick_params(axis="x", labelsize=15)
-    ax.set_title(f"What each scenario adds to adoption after {when(horizon)}\n(bar: average over paired runs; "
+    ax.set_title(f"{w.title} after {when(horizon)}\n(bar: average over paired runs; "
                  f"black line: {100 * level:g} % confidence interval)", fontsize=17, loc="left")
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
-
-
-def number_key(fig: plt.Figure, entries: list[str], max_lines: int = 30) -> None:
-    """A numbered key of scenario names at the right of a one-panel slide (as many as fit)."""
-    shown, lines = [], 0
-    for i, entry in enumerate(entries):
-        text = textwrap.fill(entry, 46, subsequent_indent="    ")
-        if lines + text.count("\n") + 1 > max_lines - 1:
-            shown.append(f"... and {len(entries) - i} more: see the table")
-            break
-        shown.append(text)
-        lines += text.count("\n") + 1
-    fig.subplots_adjust(right=0.64)
-    fig.text(0.66, fig.axes[0].get_position().y1, "\n".join(shown), va="top", ha="left", fontsize=12,
-             linespacing=1.25)
 
 
 @dataclass

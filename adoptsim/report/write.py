@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..outcomes import atomic_path
+from .boxes import discover_section
+from .files import OWN_FILES, ReportError, searches
+from .front import optimise_section
 from .page import render_html
 from .sections import Section, files_section, sensitivity_section, sweep_section
 from .slides import SLIDE_DPI, Output
-
-
-class ReportError(ValueError):
-    """A directory that holds nothing to report; the message says what was looked for."""
 
 
 def _sweeps_below(directory: Path, depth: int = 2) -> list[Path]:
@@ -26,7 +25,9 @@ def _sweeps_below(directory: Path, depth: int = 2) -> list[Path]:
 
 
 def write_report(directory: str | Path, out: str | Path | None = None, *, horizons: Sequence[int] = (60, 120),
-                 level: float = 0.9, formats: Sequence[str] = ("png", "svg"), dpi: int = SLIDE_DPI) -> Path:
+                 level: float = 0.9, formats: Sequence[str] = ("png", "svg"), dpi: int = SLIDE_DPI,
+                 by: str = "adoption", optimise: Sequence[str | Path] = (),
+                 discover: Sequence[str | Path] = ()) -> Path:
     """Write ``OUT/report.html`` and ``OUT/figures/`` for the results in ``directory``.
 
     Parameters
@@ -40,6 +41,14 @@ def write_report(directory: str | Path, out: str | Path | None = None, *, horizo
         (:func:`adoptsim.compare.compare`).
     formats, dpi
         Formats and resolution of the slide figures (150 dpi: 2000 x 1125 pixels).
+    by
+        The outcome a sweep's headline, ranking and cost-effectiveness answer: a ``compare --by`` name
+        (``adoption``, ``compliance``, ``water``, ``pollution``, ``public-cost``, ``cost-per-adopter``,
+        ``cost-per-m3``; :data:`adoptsim.compare.MEASURES`).
+    optimise, discover
+        ``adoptsim optimise`` and ``adoptsim discover`` folders to report, right after the sweeps' answers and
+        before their fans; those in ``directory`` itself or up to two levels below it (or below a sweep it
+        reports) are found and reported too, each once (see :mod:`adoptsim.report.files`).
 
     Returns
     -------
@@ -49,7 +58,8 @@ def write_report(directory: str | Path, out: str | Path | None = None, *, horizo
     Raises
     ------
     ReportError
-        If ``directory`` holds nothing to report.
+        If ``directory`` holds nothing to report, or an optimise or discover folder's file is missing or
+        cannot be read (the message names the file).
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -59,15 +69,23 @@ def write_report(directory: str | Path, out: str | Path | None = None, *, horizo
     target.folder.mkdir(parents=True, exist_ok=True)
     counter = [0]
     sections: list[Section] = []
+    fans: list[Section] = []
     is_sensitivity = (directory / "sensitivity.json").is_file() and (directory / "indices.csv").is_file()
     skip: set[Path] = set()
     if is_sensitivity:
         sections.append(sensitivity_section(directory, target, counter))
         skip |= {directory / "indices.png", directory / "indices.csv", directory / "design.csv"}
-    else:
-        for sweep_dir in _sweeps_below(directory):
-            sections.append(sweep_section(sweep_dir, target, horizons=horizons, level=level,
-                                          counter=counter))
+    sweeps = [] if is_sensitivity else _sweeps_below(directory)
+    if not is_sensitivity:
+        for sweep_dir in sweeps:
+            answer, runs = sweep_section(sweep_dir, target, horizons=horizons, level=level, counter=counter, by=by)
+            sections.append(answer)
+            fans += [runs] if runs.figures else []
+    for kind, folder in searches([directory, *sweeps], optimise, discover):
+        sections.append(optimise_section(folder) if kind == "optimise" else discover_section(folder))
+        if folder.resolve() == directory.resolve():  # its files are in that section, not again below
+            skip |= {folder / name for name in OWN_FILES[kind]} | set(folder.glob("box*.png"))
+    sections += fans
     if not (directory / "manifest.json").is_file():
         own = files_section(directory, skip)
         if own is not None:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.text import Annotation
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from ..sweep.spec import BASELINE
@@ -174,23 +175,91 @@ def fan_chart(frame: pd.DataFrame, manifest: dict, column: str = "share_adopted"
     return fig
 
 
-def _labels_by_point(rows: pd.DataFrame, x: np.ndarray, y: np.ndarray) -> dict[tuple[float, float], str]:
-    """One label per distinct point; scenarios with identical results share it."""
+def _numbers_by_point(x: np.ndarray, y: np.ndarray, numbers: list[int]) -> dict[tuple[float, float], str]:
+    """One label per distinct point, its scenarios' numbers; scenarios with identical results share it (``3, 7``)."""
     out: dict[tuple[float, float], list[str]] = {}
-    for xi, yi, name in zip(x, y, rows["variant_name"]):
-        label = textwrap.fill(str(name), 32, break_long_words=False)
-        out.setdefault((round(float(xi), 6), round(float(yi), 6)), []).append(label)
-    return {k: "\n".join(v) if len(v) == 1 else "same result:\n" + "\n".join(v) for k, v in out.items()}
+    for xi, yi, n in zip(x, y, numbers):
+        if np.isfinite(xi) and np.isfinite(yi):
+            out.setdefault((round(float(xi), 6), round(float(yi), 6)), []).append(str(n))
+    return {k: ", ".join(v) for k, v in out.items()}
 
 
-def cost_effectiveness_chart(table: pd.DataFrame, horizon: int | None = None) -> plt.Figure:
-    """Gain in adoption against public money spent, one labelled point per scenario.
+#: where a point's number may go, in offset points from the point (tried in this order, then farther out)
+_AROUND = ((1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (0, 1), (-1, 0), (0, -1))
+
+
+def place_labels(ax: plt.Axes, pad: float = 1.0) -> None:
+    """Move the point labels of ``ax`` (annotations in offset points) so that no two overlap.
+
+    Each label in turn takes the first spot around its point, ever farther out, where its box
+    (``get_window_extent``, padded by ``pad`` pixels) meets no label already placed nor another text of
+    the axes (the key, a note). Call it again
+    after the figure is resized or its fonts change (the report does, for slides).
+    """
+    notes = [t for t in ax.texts if isinstance(t, Annotation) and t.get_text() and t.get_anncoords() == "offset points"]
+    if len(notes) < 2:
+        return
+    renderer = ax.figure.canvas.get_renderer()
+    placed = [t.get_window_extent(renderer) for t in ax.texts if t not in notes and t.get_text()]  # key, notes
+    for note in notes:
+        size = note.get_fontsize()
+        box = None
+        for ring in range(1, 40):
+            for dx, dy in _AROUND:
+                note.xyann = (dx * (3 + ring * size * 0.6), dy * (2 + ring * size * 0.45))
+                note.set_ha("left" if dx > 0 else "right" if dx < 0 else "center")
+                note.set_va("bottom" if dy > 0 else "top" if dy < 0 else "center")
+                box = note.get_window_extent(renderer).expanded(1.0, 1.0).padded(pad)
+                if not any(box.overlaps(b) for b in placed):
+                    break
+            else:
+                continue
+            break
+        placed.append(box)
+
+
+def number_key(ax: plt.Axes, entries: list[str], *, fontsize: float = 7.5, width: int = 40, right: float = 0.66,
+               max_lines: int = 30) -> None:
+    """A numbered key of scenario names at the right of a one-panel figure (as many lines as fit; the rest is
+    said to be in the table). Drawn as a text of ``ax`` in figure coordinates, beside the axes."""
+    fig = ax.figure
+    shown, lines = [], 0
+    for i, entry in enumerate(entries):
+        text = textwrap.fill(entry, width, subsequent_indent="    ")
+        if lines + text.count("\n") + 1 > max_lines - 1:
+            shown.append(f"... and {len(entries) - i} more: see the table")
+            break
+        shown.append(text)
+        lines += text.count("\n") + 1
+    fig.subplots_adjust(right=right - 0.02)
+    ax.text(right, ax.get_position().y1, "\n".join(shown), va="top", ha="left", fontsize=fontsize,
+            linespacing=1.25, transform=fig.transFigure)
+
+
+#: the gains a cost-effectiveness chart can plot (``compare --by`` names): (column, scale, y label)
+GAINS = {
+    "adoption": ("gain_share_adopted", 100, "gain in share of firms that adopted (percentage points)"),
+    "compliance": ("gain_share_compliant", 100, "gain in share of firms meeting the standard (percentage points)"),
+    "water": ("gain_water_m3_per_year", 1, "extra water saved (m³ per year)"),
+    "pollution": ("pollution_reduction_m3eq_per_year", 1, "pollution load cut (m³-eq per year)"),
+}
+
+
+def cost_effectiveness_chart(table: pd.DataFrame, horizon: int | None = None, gain: str = "adoption", *,
+                             numbers: dict[str, int] | None = None, key: bool = True) -> plt.Figure:
+    """A gain against public money spent, one numbered point per scenario, with a key of the numbers.
+
+    Points are numbered (``numbers``: variant id -> number; by default 1, 2, ... in the table's order,
+    best first), never labelled with names, and the numbers are placed so that none overlaps another
+    (:func:`place_labels`); ``key`` adds the numbered names at the right (the report adds its own, at
+    slide size).
 
     x is the extra public cost up to ``horizon`` (millions of the profile's
-    currency), y the gain in the share of firms that adopted (percentage
-    points) with its confidence interval as an error bar. Scenarios up and to
-    the left buy more adoption for less money. ``horizon`` defaults to the
-    longest one in ``table`` (the output of :func:`adoptsim.compare.compare`).
+    currency), y the gain ``gain`` (a key of :data:`GAINS`: by default the
+    share of firms that adopted, in percentage points) with its confidence
+    interval as an error bar. Scenarios up and to the left buy more for less
+    money. ``horizon`` defaults to the longest one in ``table`` (the output of
+    :func:`adoptsim.compare.compare`).
 
     Raises
     ------
@@ -204,28 +273,39 @@ def cost_effectiveness_chart(table: pd.DataFrame, horizon: int | None = None) ->
         raise ValueError(f"no comparison at {horizon} months; available: "
                          f"{sorted(set(table['horizon_months'].astype(int)))}")
     cur = str(rows["currency"].iloc[0]) if "currency" in rows and pd.notna(rows["currency"].iloc[0]) else ""
+    column, scale, y_label = GAINS[gain]
     x = rows["public_cost"].to_numpy(float) / 1e6
-    y = 100 * rows["gain_share_adopted"].to_numpy(float)
-    err = np.nan_to_num(np.vstack([y - 100 * rows["gain_share_adopted_lo"].to_numpy(float),
-                                   100 * rows["gain_share_adopted_hi"].to_numpy(float) - y]), nan=0.0)
+    y = scale * rows[column].to_numpy(float)
+    err = np.nan_to_num(np.vstack([y - scale * rows[f"{column}_lo"].to_numpy(float),
+                                   scale * rows[f"{column}_hi"].to_numpy(float) - y]), nan=0.0)
     fig, ax = plt.subplots(figsize=(8.5, 5.5))
     ax.errorbar(x, y, yerr=err, fmt="o", color=FAN_COLOR, ecolor="lightsteelblue", elinewidth=2, capsize=3, ms=7)
     ax.plot([0], [0], marker="s", color="grey", ms=7)
     ax.annotate("baseline", (0, 0), xytext=(6, -12), textcoords="offset points", fontsize=8, color="grey")
-    for (px, py), label in _labels_by_point(rows, x, y).items():
-        ax.annotate(label, (px, py), xytext=(6, 4), textcoords="offset points", fontsize=7.5)
+    numbered = [numbers[v] if numbers else i for i, v in enumerate(rows["variant"], 1)]
+    for (px, py), label in _numbers_by_point(x, y, numbered).items():
+        ax.annotate(label, (px, py), xytext=(6, 4), textcoords="offset points", fontsize=8, fontweight="bold",
+                    color=FAN_COLOR)
     ax.axhline(0, color="grey", lw=0.8)
     finite = x[np.isfinite(x)]
     low, high = min(0.0, *finite), max(0.0, *finite)
     span = max(high - low, 1e-6)
-    ax.set_xlim(low - 0.03 * span, high + 0.35 * span)  # room on the right for labels
+    ax.set_xlim(low - 0.08 * span, high + 0.08 * span)  # room around the points for their numbers
     ax.set_xlabel(f"extra public money spent by month {horizon} (million{' ' + cur if cur else ''})")
-    ax.set_ylabel("gain in share of firms that adopted (percentage points)")
+    ax.set_ylabel(y_label)
+    if scale == 1:  # m³ a year: thousands separators, not a "1e6" above the axis
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     level = float(rows["level"].iloc[0]) if "level" in rows else 0.9
     ax.set_title(f"What each scenario buys after {horizon} months ({horizon / 12:g} years): bars = "
                  f"{100 * level:g} % confidence interval", fontsize=10, loc="left")
-    ax.text(0.01, 0.98, "up and to the left is better\n(more adoption for less public money)",
+    ax.text(0.01, 0.98, "up and to the left is better\n(" + ("more adoption" if gain == "adoption" else "more")
+            + " for less public money)",
             transform=ax.transAxes, va="top", fontsize=9, color="dimgrey", style="italic")
     ax.grid(alpha=0.3)
     fig.tight_layout()
+    if key:
+        number_key(ax, [f"{n}. {name}" for n, name in zip(numbered, rows["variant_name"])], fontsize=6.5, width=60,
+                   max_lines=44)
+    fig.canvas.draw()
+    place_labels(ax)
     return fig
