@@ -170,7 +170,7 @@ def test_shipped_config_binds_to_its_targets():
     assert {t.id for t in problem.fit} == {"lahore-audit-implemented", "moradabad-act-among-reached",
                                            "moradabad-acted-by-2017", "moradabad-aware-2017",
                                            "moradabad-pattern-members", "moradabad-pattern-practice-first",
-                                           "taihu-pattern-upgrades-when-open"}
+                                           "taihu-pattern-upgrades-when-open", "moradabad-pattern-finance-small"}
     assert "moradabad-reached-2017" in {t.id for t in problem.check}
     assert 4 <= len(problem.parameters) <= 6
     assert problem.scenarios["lahore-audit"].n_firms == 35
@@ -180,6 +180,8 @@ def test_shipped_config_binds_to_its_targets():
     assert problem.scenarios["moradabad-outreach-demos"].months == 60
     relaxed = problem.scenarios["taihu-relaxed"]  # pattern 6's setting: 460 mills, ten years, rule relaxed
     assert (relaxed.n_firms, relaxed.months, relaxed.levers.expansion_rule.blocks_new_lines) == (460, 120, False)
+    finance = problem.scenarios["moradabad-finance"]  # pattern 4's setting: the baseline, no finance, six years
+    assert (finance.n_firms, finance.months, finance.levers.green_finance.enabled) == (1000, 72, False)
     for name, spec in problem.parameters.items():
         assert spec.source, name
     assert problem.fingerprint() == build_problem(load_config(SHIPPED)).fingerprint()

@@ -86,3 +86,29 @@ def test_upgrade_pattern_statistic_is_pattern_6s_threshold():
     blocked = scenario(cluster="taihu", n_firms=50, months=12, seed=3, expansion_rule_blocks_new_lines=True)
     with pytest.raises(ValueError, match="allows new lines"):
         run_statistics(blocked, [Statistic("u", "s", "pattern_upgrades_when_open", 12)])
+
+
+def test_finance_pattern_statistic_is_pattern_4s_verdict_on_two_arms_with_one_seed():
+    """Pattern 4 inside the distance: the replicate runs again with the finance arm and the same seed, and scores
+    1 iff finance adds > 5 points among micro and among small firms, read by hand from the two runs."""
+    from adoptsim.kernel import simulate
+    from adoptsim.validate.patterns import FINANCE_ARM, FINANCE_GAIN, shares_by_size
+
+    stat = [Statistic("f", "s", "pattern_finance_helps_small", 72)]
+    seen = set()
+    for down_payment in (0.0, 1.0):  # loans that can replace own cash, and loans that cannot (no finance lever)
+        sc = scenario(cluster="moradabad", n_firms=600, months=72, seed=11, horizon_median=8.0, attention=0.2,
+                      down_payment=down_payment)
+        gains = []
+        for arm in (sc, with_overrides(sc, **FINANCE_ARM)):
+            w = build_world(arm)
+            simulate(w.firms, w.options, w.params, w.cost, w.series, w.bodies)
+            gains.append(shares_by_size(w.firms.adopted != 0, w.firms.size_class))
+        gain = gains[1] - gains[0]
+        expected = float(gain[0] > FINANCE_GAIN and gain[1] > FINANCE_GAIN)
+        assert run_statistics(sc, stat)["f"] == expected
+        seen.add(expected)
+    assert seen == {0.0, 1.0}  # the two settings give both verdicts: the statistic can fail
+    with pytest.raises(ValueError, match="without green finance"):
+        run_statistics(with_overrides(scenario(cluster="moradabad", n_firms=50, months=12), **FINANCE_ARM),
+                       [Statistic("f", "s", "pattern_finance_helps_small", 12)])

@@ -321,7 +321,7 @@ def test_page_in_headless_chromium_plays_levers_restarts_and_switches_cluster(ar
                 assert "Capex subsidy: share of the price paid 50 %" in page.inner_text(".adoptsim-settings")
 
                 assert page.locator(".adoptsim-band").count() == 0 and LEGEND in sidebar  # off until asked for
-                page.get_by_role("checkbox", name=BAND).check()
+                page.get_by_role("checkbox", name=BAND).check(force=True)  # Vuetify draws its ripple over the input
                 page.wait_for_selector(".adoptsim-curves .adoptsim-band", state="attached")  # computed, then drawn
                 assert page.locator(".adoptsim-band-note").count() == 0
                 page.screenshot(path=str(artifacts / "dashboard-band.png"), full_page=True)

@@ -25,6 +25,8 @@ PATTERN_STATISTICS = {
     "pattern_practice_first": 3,       # the practice package's gain since month 0 leads every other option's
                                        # every month and ends >= 2x ahead (pilots placed at month 0 excluded)
     "pattern_upgrades_when_open": 6,   # with new lines allowed, >= 0.5 % of firms install the new-line upgrade
+    "pattern_finance_helps_small": 4,  # a guarantee and consortium loans (same seed) add > 5 points of adoption
+                                       # among micro and among small firms
 }
 PHYSICAL_COLUMNS = {"water_saved_m3_per_year": "m3/yr", "chemicals_avoided_t_per_year": "t/yr",
                     "power_avoided_kw": "kW", "pollution_load_m3eq_per_year": "m3eq/yr"}

@@ -34,7 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..validate.patterns import MEMBER_RATIO, PRACTICE_LEAD, UPGRADE_SHARE, upgrade_option
+from ..validate.patterns import (FINANCE_ARM, MEMBER_RATIO, PRACTICE_LEAD, UPGRADE_SHARE, finance_helps_small,
+                                 shares_by_size, upgrade_option)
 from .targets import COHORT, COUNT_COLUMNS, PATTERN_STATISTICS, Target
 
 
@@ -98,6 +99,22 @@ def pattern_statistic(quantity: str, world, cols: dict, month: int) -> float:
     raise KeyError(quantity)
 
 
+def finance_contrast(scenario, world) -> float:
+    """1.0 if pattern 4 holds in this replicate: the same scenario and seed with pattern 4's finance arm
+    (a guarantee and consortium loans) adopt more than ``FINANCE_GAIN`` more among micro and small firms."""
+    from ..kernel import simulate
+    from ..population import build_world
+    from ..scenario import with_overrides
+
+    if any(getattr(world.params, k) for k in ("green_finance_enabled", "green_finance_consortium")):
+        raise ValueError("pattern_finance_helps_small needs a scenario without green finance (it adds the arm)")
+    arm = build_world(with_overrides(scenario, origin="pattern 4's finance arm", **FINANCE_ARM))
+    simulate(arm.firms, arm.options, arm.params, arm.cost, arm.series, arm.bodies)
+    gain = (shares_by_size(arm.firms.adopted != 0, arm.firms.size_class)
+            - shares_by_size(world.firms.adopted != 0, world.firms.size_class))
+    return float(finance_helps_small(dict(zip(("micro", "small", "medium"), gain))))
+
+
 def run_statistics(scenario, stats: list[Statistic], pool: int | None = None, by: str = "horizon"
                    ) -> dict[str, float]:
     """Simulate ``scenario`` (months already set) and read ``stats`` from it.
@@ -159,7 +176,8 @@ def run_statistics(scenario, stats: list[Statistic], pool: int | None = None, by
             if s.month != w.params.months:
                 raise ValueError(f"{s.id}: a pattern statistic is read at the end of the run (month "
                                  f"{w.params.months}), not at month {s.month}")
-            out[s.id] = pattern_statistic(s.quantity, w, cols, s.month)
+            out[s.id] = (finance_contrast(scenario, w) if s.quantity == "pattern_finance_helps_small"
+                         else pattern_statistic(s.quantity, w, cols, s.month))
             continue
         value = float(cols[s.quantity][s.month])
         if s.n_observed and s.n_observed != n_sim:
