@@ -90,17 +90,20 @@ CLAIMS: dict[str, tuple[str, Callable[[], bool]]] = {
         lambda: paired("kanpur-zld-relocation-finance", "kanpur-zld-relocation", "park")
         and paired("kanpur-zld-relocation", "kanpur-zld-relocation-finance", "closed")),
     "lahore-baseline": (
-        "It shows: about half of the firms adopt something within ten years.",
-        lambda: ((0.35 < (o := outcomes("lahore-baseline"))["adopted"]) & (o["adopted"] < 0.7)).all()),
+        "It shows: with no project few firms adopt anything within ten years (about 1-10 %): the practice package "
+        "pays back in about 9 months, longer than most owners wait.",
+        lambda: ((0.005 < (o := outcomes("lahore-baseline"))["adopted"]) & (o["adopted"] < 0.15)).all()),
     "lahore-green-finance": (
-        "It shows: the scheme raises adoption above the baseline in every run.",
-        lambda: paired("lahore-green-finance", "lahore-baseline", "adopted")),
+        "It shows: the scheme adds little (under 2 points in every run): the firms it could move pay from their own "
+        "cash first, and the rest rarely reach a loan.",
+        lambda: (0 <= (gain := outcomes("lahore-green-finance")["adopted"] - outcomes("lahore-baseline")["adopted"])).all()
+        and (gain < 0.02).all()),
     "lahore-sindh-package": (
         "It shows: the package raises adoption above the baseline in every run.",
         lambda: paired("lahore-sindh-package", "lahore-baseline", "adopted")),
     "moradabad-baseline": (
-        "It shows: about a fifth of the units adopt something within ten years.",
-        lambda: ((0.15 < (o := outcomes("moradabad-baseline"))["adopted"]) & (o["adopted"] < 0.3)).all()),
+        "It shows: about a tenth of the units adopt something within ten years.",
+        lambda: ((0.07 < (o := outcomes("moradabad-baseline"))["adopted"]) & (o["adopted"] < 0.2)).all()),
     "moradabad-capex-subsidy": (
         "It shows: the subsidy raises adoption above the baseline in every run.",
         lambda: paired("moradabad-capex-subsidy", "moradabad-baseline", "adopted")),
@@ -111,10 +114,9 @@ CLAIMS: dict[str, tuple[str, Callable[[], bool]]] = {
         "It shows: every mill meets the standard through the park's plant.",
         lambda: (outcomes("taihu-baseline")["compliant"] == 1).all()),
     "taihu-relaxed-expansion": (
-        "It shows: relaxing the rule lets some mills (up to about a third of the 23) install modern dyeing in ten "
-        "years, those that can repay a bank loan out of its savings; compliance through the park plant is unchanged.",
-        lambda: (((o := outcomes("taihu-relaxed-expansion"))["modern"] > 0) & (o["modern"] <= 8 / 23 + 1e-12)).all()
-        and (o["compliant"] == 1).all()
+        "It shows: relaxing the rule lets a few mills (at most 3 of the 23) install modern dyeing in ten years at "
+        "these paybacks and this finance; compliance through the park plant is unchanged.",
+        lambda: ((o := outcomes("taihu-relaxed-expansion"))["modern"] <= 3 / 23 + 1e-12).all() and (o["compliant"] == 1).all()
         and (outcomes("taihu-baseline")["modern"] == 0).all()),
     "taihu-park-committee": (
         "It shows: the Committee's fines close some untreated mills in every run (from about a tenth to over half); "
