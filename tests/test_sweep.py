@@ -56,7 +56,8 @@ def test_two_workers_give_identical_results(smoke_serial, tmp_path):
     pd.testing.assert_frame_equal(key(load_results(tmp_path)[0]), key(smoke_serial))
 
 
-SMALL_UNITS = '[sweep]\nbase = "base.toml"\nreplicates = 4\nblock = 1\nseed = 3\n[factors]\ncapex_subsidy_share = [0.1, 0.2, 0.3]\n'
+SMALL_UNITS = ('[sweep]\nbase = "base.toml"\nreplicates = 4\nblock = 1\nseed = 3\n'
+               '[factors]\ncapex_subsidy_share = [0.1, 0.2, 0.3]\n')  # 16 units of 80 firms x 24 months
 
 
 @pytest.fixture(scope="module")

@@ -83,9 +83,9 @@ def local_processes(fn: Callable, tasks: list, workers: int,
     """This process plus ``workers - 1`` spawned ones (``warm`` run once in each as it starts).
 
     The parent computes tasks itself between collecting results, so it never idles. A child is given
-    tasks (at most 2 queued each) only once it is warm: until then the parent works through the queue,
-    and a sweep the parent finishes before any child is up stops the still-starting children instead of
-    waiting for them.
+    tasks (at most 2 queued each, at most its share of those left) only once it is warm: until then the
+    parent works through the queue, and a sweep the parent finishes before any child is up stops the
+    still-starting children instead of waiting for them.
     """
     children = max(workers - 1, 1)
     ctx = multiprocessing.get_context("spawn")
@@ -104,7 +104,10 @@ def local_processes(fn: Callable, tasks: list, workers: int,
             for fut in [f for f in pending if f.done()]:
                 i = pending.pop(fut)
                 yield i, fut.result()
-            while queue and len(pending) < slots:  # submit raises too once the pool is broken
+            # at most 2 queued per warm child, and no more than the children's share of what is left, so the
+            # parent does not end up waiting for a unit it could have run itself
+            share = (len(queue) + len(pending)) * children // workers
+            while queue and len(pending) < min(slots, share):  # submit raises too once the pool is broken
                 i, task = queue.pop()
                 pending[pool.submit(fn, task)] = i
             if queue:  # the parent's share

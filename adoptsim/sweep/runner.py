@@ -138,7 +138,8 @@ def _execute(sweep: Sweep, out_dir: Path, units: list[Unit], done: set[str], bad
         for c, frames in results:
             for i, frame in zip(chunks[c], frames):
                 unit = todo[i]
-                write_unit(out_dir, unit, with_world(frame, unit), origin=f"sweep {sweep.name}: {unit.variant} ({unit.key})")
+                write_unit(out_dir, unit, with_world(frame, unit),
+                           origin=f"sweep {sweep.name}: {unit.variant} ({unit.key})")
                 runs += len(unit.replicates)
                 if bar is not None:
                     bar.update(len(unit.replicates))
