@@ -51,6 +51,15 @@ def test_smoke_sweep_shape_and_seeds(smoke_serial):
     assert len({replicate_seed(7, r) for r in range(100)}) == 100
 
 
+@pytest.fixture
+def pool_for_any_size(monkeypatch):
+    """Local workers even for a sweep too small to be worth starting them (normally run in this process)."""
+    from adoptsim.sweep import runner
+
+    monkeypatch.setattr(runner, "SPAWN_FIRM_MONTHS", 0)
+
+
+@pytest.mark.usefixtures("pool_for_any_size")
 def test_two_workers_give_identical_results(smoke_serial, tmp_path):
     run_sweep(load_sweep(SMOKE), tmp_path, workers=2, progress=False)
     pd.testing.assert_frame_equal(key(load_results(tmp_path)[0]), key(smoke_serial))
@@ -67,6 +76,18 @@ def small_units_serial(tmp_path_factory) -> pd.DataFrame:
     return load_results(tmp / "out")[0]
 
 
+def test_a_sweep_too_small_for_workers_runs_here(small_units_serial, tmp_path, monkeypatch):
+    from adoptsim.sweep import runner
+
+    def no_pool(*args, **kw):
+        raise AssertionError("workers started for a sweep of 30,720 firm-months")
+
+    monkeypatch.setattr(runner, "local_processes", no_pool)
+    run_sweep(load_sweep(write_sweep(tmp_path, SMALL_UNITS)), tmp_path / "out", workers=2, progress=False)
+    pd.testing.assert_frame_equal(key(load_results(tmp_path / "out")[0]), key(small_units_serial))
+
+
+@pytest.mark.usefixtures("pool_for_any_size")
 @pytest.mark.parametrize("chunk", [0, 10**9], ids=["one-unit-each", "chunked"])
 def test_chunked_and_unchunked_two_worker_sweeps_equal_the_serial_one(small_units_serial, tmp_path, chunk):
     sweep = load_sweep(write_sweep(tmp_path, SMALL_UNITS))
@@ -128,12 +149,12 @@ def test_rerun_is_a_no_op_and_changed_sweep_is_refused(tmp_path):
 
 @pytest.mark.parametrize("workers", [1, 2], ids=["serial", "chunked-2-workers"])
 def test_killed_sweep_resumes_to_exactly_the_complete_result(tmp_path, workers):
-    body = ('[sweep]\nbase = "base.toml"\nreplicates = 4\nblock = 1\nn_firms = 3000\nmonths = 120\n'
-            '[factors]\ncapex_subsidy_share = [0.1, 0.2, 0.3]\n')
+    body = ('[sweep]\nbase = "base.toml"\nreplicates = 4\nblock = 1\nn_firms = 6000\nmonths = 120\n'
+            '[factors]\ncapex_subsidy_share = [0.1, 0.2, 0.3]\n')  # 11.5 M firm-months: enough to start workers
     path = write_sweep(tmp_path, body)
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "adoptsim.cli", "sweep", str(path), "--out", str(out), "--quiet",
-           "--workers", str(workers)]  # 2 workers: units in chunks of two (budget / 8 of the sweep)
+           "--workers", str(workers)]  # 2 workers: units in chunks of two (1/8 of the sweep)
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 240
     runs = out / "runs"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import shutil
 import time
-from functools import partial
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +16,7 @@ import pyarrow as pa
 from ..lock import folder_lock
 from ..profiles import load_profile
 from ..scenario import ScenarioError
-from .chunks import CHUNK_FIRM_MONTHS, chunk_units, run_chunk
+from .chunks import CHUNK_FIRM_MONTHS, SPAWN_FIRM_MONTHS, chunk_units, run_chunk
 from .executors import dask_cluster, dask_connect, in_process, local_processes
 from .spec import Sweep, SweepError, world_label
 from .store import Unit, plan_units, prepare, write_unit
@@ -117,8 +117,9 @@ def _execute(sweep: Sweep, out_dir: Path, units: list[Unit], done: set[str], bad
     todo = [u for u in units if u.key not in done]
     tasks = tasks_for(sweep, todo)
     warm = warm_up if work is run_unit else None
-    parallel = bool(dask) or (workers > 1 and len(tasks) > 1)
-    chunks = chunk_units(unit_costs(tasks), max(workers, 1), chunk if parallel else 0)
+    costs = unit_costs(tasks)
+    parallel = bool(dask) or (workers > 1 and len(tasks) > 1 and sum(costs) >= SPAWN_FIRM_MONTHS)
+    chunks = chunk_units(costs, max(workers, 1), chunk if parallel else 0)
     fn, chunk_tasks = partial(run_chunk, work), [[tasks[i] for i in c] for c in chunks]
     if dask:
         results = dask_cluster(fn, chunk_tasks, dask, max(workers, 1), connection=connection, warm=warm)
