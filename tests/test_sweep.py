@@ -149,8 +149,9 @@ def test_rerun_is_a_no_op_and_changed_sweep_is_refused(tmp_path):
 
 @pytest.mark.parametrize("workers", [1, 2], ids=["serial", "chunked-2-workers"])
 def test_killed_sweep_resumes_to_exactly_the_complete_result(tmp_path, workers):
-    body = ('[sweep]\nbase = "base.toml"\nreplicates = 4\nblock = 1\nn_firms = 6000\nmonths = 120\n'
-            '[factors]\ncapex_subsidy_share = [0.1, 0.2, 0.3]\n')  # 11.5 M firm-months: enough to start workers
+    firms = 3000 if workers == 1 else 12000  # 2 workers: 23 M firm-months, enough to start a worker
+    body = (f'[sweep]\nbase = "base.toml"\nreplicates = 4\nblock = 1\nn_firms = {firms}\nmonths = 120\n'
+            '[factors]\ncapex_subsidy_share = [0.1, 0.2, 0.3]\n')
     path = write_sweep(tmp_path, body)
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "adoptsim.cli", "sweep", str(path), "--out", str(out), "--quiet",

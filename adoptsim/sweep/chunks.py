@@ -16,9 +16,10 @@ from collections.abc import Callable, Sequence
 CHUNK_FIRM_MONTHS = 5_000_000
 #: Chunks per worker at least (while units allow), so the last ones do not leave workers idle.
 CHUNKS_PER_WORKER = 4
-#: Below this many firm-months in all (~1.5 s of kernel) a sweep runs in this process even when workers are
-#: asked for: it is done before a spawned worker would have started (~3 s to import and load the kernel).
-SPAWN_FIRM_MONTHS = 10_000_000
+#: Below this many firm-months in all (~2-3 s of kernel) a sweep runs in this process even when workers are
+#: asked for: it is about done before a spawned worker would have started (~3 s to import and load the
+#: kernel, longer on a loaded machine, where the start-up also takes CPU from the parent).
+SPAWN_FIRM_MONTHS = 20_000_000
 
 
 def chunk_units(costs: Sequence[int], workers: int, budget: int = CHUNK_FIRM_MONTHS) -> list[list[int]]:
