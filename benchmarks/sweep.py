@@ -74,12 +74,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--full", action="store_true", help="100 scenarios x 20 replicates")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to time")
+    ap.add_argument("--size", type=int, nargs=2, metavar=("SCENARIOS", "REPLICATES"), help="another sweep size")
     ap.add_argument("--small", type=int, metavar="ROUNDS", help="only the start-up-dominated sweep, ROUNDS rounds")
     args = ap.parse_args()
     if args.small:
         startup_dominated(args.small, args.workers)
         return
-    n_var, reps = (100, 20) if args.full else (8, 5)
+    n_var, reps = (100, 20) if args.full else tuple(args.size) if args.size else (8, 5)
     scenario = with_overrides(default_scenario(), cluster="moradabad", months=120)
     firm_months = scenario.n_firms or 5000
     firm_months *= scenario.months

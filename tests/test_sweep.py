@@ -131,6 +131,19 @@ def test_dask_local_cluster_gives_identical_results(smoke_serial, tmp_path):
     pd.testing.assert_frame_equal(key(load_results(tmp_path)[0]), key(smoke_serial))
 
 
+def test_dask_workers_warm_up_once_before_their_tasks(tmp_path, monkeypatch):
+    pytest.importorskip("distributed")
+    from executor_toy import MARKS, mark_warm, quick
+
+    from adoptsim.sweep.executors import dask_cluster
+
+    monkeypatch.setenv(MARKS, str(tmp_path))
+    got = dict(dask_cluster(quick, [10, 11, 12], "local", 1, warm=mark_warm))
+    pids = {pid for _, pid in got.values()}
+    assert sorted(got) == [0, 1, 2] and len(pids) == 1 and os.getpid() not in pids
+    assert [p.name for p in tmp_path.iterdir()] == [f"warm-{pids.pop()}"]
+
+
 def test_rerun_is_a_no_op_and_changed_sweep_is_refused(tmp_path):
     path = write_sweep(tmp_path, '[sweep]\nbase = "base.toml"\nreplicates = 2\n[factors]\ncapex_subsidy_share = [0.2]\n')
     out = tmp_path / "out"

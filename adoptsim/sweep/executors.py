@@ -158,6 +158,11 @@ def dask_connect(address: str, workers: int):
                             f"({type(err).__name__}); start one (dask scheduler) or check the address") from None
 
 
+def dask_threads(connection) -> int:
+    """Threads across the workers of a :func:`dask_connect` connection (at least 1): how many units run at once."""
+    return max(sum(connection[0].nthreads().values()), 1)
+
+
 def dask_cluster(fn: Callable, tasks: list, address: str, workers: int, connection=None,
                  warm: Callable | None = None) -> Iterator[tuple[int, object]]:
     """An existing Dask distributed scheduler (``tcp://host:port``) or ``local`` to start one.

@@ -17,7 +17,7 @@ from ..lock import folder_lock
 from ..profiles import load_profile
 from ..scenario import ScenarioError
 from .chunks import CHUNK_FIRM_MONTHS, SPAWN_FIRM_MONTHS, chunk_units, run_chunk
-from .executors import dask_cluster, dask_connect, in_process, local_processes
+from .executors import dask_cluster, dask_connect, dask_threads, in_process, local_processes
 from .spec import Sweep, SweepError, world_label
 from .store import Unit, plan_units, prepare, write_unit
 from .work import run_unit, warm_up
@@ -119,7 +119,8 @@ def _execute(sweep: Sweep, out_dir: Path, units: list[Unit], done: set[str], bad
     warm = warm_up if work is run_unit else None
     costs = unit_costs(tasks)
     parallel = bool(dask) or (workers > 1 and len(tasks) > 1 and sum(costs) >= SPAWN_FIRM_MONTHS)
-    chunks = chunk_units(costs, max(workers, 1), chunk if parallel else 0)
+    slots = dask_threads(connection) if dask else max(workers, 1)  # so every Dask thread gets chunks too
+    chunks = chunk_units(costs, slots, chunk if parallel else 0)
     fn, chunk_tasks = partial(run_chunk, work), [[tasks[i] for i in c] for c in chunks]
     if dask:
         results = dask_cluster(fn, chunk_tasks, dask, max(workers, 1), connection=connection, warm=warm)
