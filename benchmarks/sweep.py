@@ -4,6 +4,7 @@ Run on demand (not a test):
     .venv/bin/python benchmarks/sweep.py            # quick: 8 scenarios x 5 replicates
     .venv/bin/python benchmarks/sweep.py --full     # the issue's 100 scenarios x 20 replicates
     .venv/bin/python benchmarks/sweep.py --small 3  # 40 units of 500 firms x 60 months, 3 interleaved rounds
+    .venv/bin/python benchmarks/sweep.py --size 24 5  # another sweep size (scenarios, replicates)
 
 All on the Moradabad profile (5,000 firms x 120 months). In one process it
 measures the bare kernel call (``kernel.simulate`` on a built world), a run
@@ -15,6 +16,13 @@ workers. Overheads are ratios against the bare kernel measured in the same run.
 500 firms x 60 months, one replicate each) with every ``--workers`` count,
 interleaved over N rounds, and prints runs/s and the ratio to the first count
 (the baseline) measured in the same round, with the load average.
+
+Warm workers (2026-12-02, 2 cores shared with a calibration run, load 2-4;
+"before" = the same script on the previous executors): --small, 2 workers
+5.9-7.2 runs/s before (x0.07-0.10 of 1 worker), 70-80 runs/s after (x0.92-0.96:
+the sweep now runs in this process; with the pool forced, 39-97 runs/s);
+--size 24 5, 2 workers 15.6 s before, 11.8 s after (1 worker: 8.1 s; the
+second core was busy).
 """
 
 from __future__ import annotations
