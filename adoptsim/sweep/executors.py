@@ -1,7 +1,9 @@
 """Where units of work run: this process, local worker processes, or a Dask cluster.
 
 Each executor maps a function over tasks and yields ``(task_index, result)``
-as results arrive, in whatever order they finish.
+as results arrive, in whatever order they finish. Locally the parent is one of
+the workers, and spawned ones warm up (imports, compiled kernel) before they
+are given tasks; on Dask a worker plugin warms each worker.
 
 Local workers die with their parent: a killed ``adoptsim sweep`` leaves no
 worker behind to burn CPU (on Linux the kernel sends each worker SIGKILL
