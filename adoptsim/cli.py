@@ -409,7 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--draws", type=_positive, help="weighted posterior draws (default 20)")
     g.add_argument("--replicates", type=_positive, help="replicates per draw (default 2; 1 cannot tell luck "
                                                         "from the parameters)")
-    g.add_argument("--workers", type=_positive, default=1, help="local worker processes (default 1)")
+    g.add_argument("--workers", type=_positive, default=1, help="processes running the model, this one included (default 1; 2 = this one + 1 spawned)")
     g.add_argument("--overwrite", action="store_true",
                    help="replace the runs of a different ensemble in --out instead of refusing")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -417,7 +417,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="run a sweep of scenarios x replicates (resumable)")
     p.add_argument("sweep", help="a shipped sweep name (adoptsim list, e.g. smoke-sweep) or a sweep TOML file")
     p.add_argument("--out", help="results directory (default: adoptsim-out/<sweep name>)")
-    p.add_argument("--workers", type=_positive, default=1, help="local worker processes (default 1)")
+    p.add_argument("--workers", type=_positive, default=1, help="processes running the model, this one included (default 1; 2 = this one + 1 spawned)")
     p.add_argument("--dask", metavar="ADDRESS", type=_dask, help="run on a Dask scheduler: tcp://host:port, or 'local'")
     p.add_argument("--overwrite", action="store_true",
                    help="replace results of a different sweep in --out instead of refusing")
@@ -440,7 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config", help="a shipped study name (adoptsim list, e.g. sensitivity-moradabad) or a "
                                   "sensitivity TOML file")
     p.add_argument("--out", help="output folder (default: adoptsim-out/<name>)")
-    p.add_argument("--workers", type=_positive, default=1, help="local worker processes (default 1)")
+    p.add_argument("--workers", type=_positive, default=1, help="processes running the model, this one included (default 1; 2 = this one + 1 spawned)")
     p.add_argument("--dask", metavar="ADDRESS", type=_dask, help="run on a Dask scheduler: tcp://host:port, or 'local'")
     p.add_argument("--overwrite", action="store_true", help="replace results of a different design in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -3,17 +3,33 @@
 Run on demand (not a test):
     .venv/bin/python benchmarks/sweep.py            # quick: 8 scenarios x 5 replicates
     .venv/bin/python benchmarks/sweep.py --full     # the issue's 100 scenarios x 20 replicates
+    .venv/bin/python benchmarks/sweep.py --small 3  # 40 units of 500 firms x 60 months, 3 interleaved rounds
+    .venv/bin/python benchmarks/sweep.py --size 24 5  # another sweep size (scenarios, replicates)
 
 All on the Moradabad profile (5,000 firms x 120 months). In one process it
 measures the bare kernel call (``kernel.simulate`` on a built world), a run
 including population synthesis, and a sweep run (synthesis + kernel + outcome
 table + atomic Parquet write + scheduling), then a sweep with 1 and 2 local
 workers. Overheads are ratios against the bare kernel measured in the same run.
+
+``--small N`` times instead a sweep dominated by worker start-up (40 units of
+500 firms x 60 months, one replicate each) with every ``--workers`` count,
+interleaved over N rounds, and prints runs/s and the ratio to the first count
+(the baseline) measured in the same round, with the load average.
+
+Warm workers (2026-12-02, 2 cores shared with a calibration run, load 2-4;
+"before" = the same script on the previous executors): --small, 2 workers
+5.9-7.2 runs/s before (x0.07-0.10 of 1 worker), 70-80 runs/s after (x0.92-0.96:
+the sweep now runs in this process; with the pool forced, 39-97 runs/s);
+--size 24 5, 2 workers 15.6 s before, 11.8 s after (1 worker: 8.1 s; the
+second core was busy).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -33,20 +49,46 @@ def timed(fn, repeat: int = 5) -> float:
     return best
 
 
-def make_sweep(n_variants: int, replicates: int) -> Sweep:
-    base = with_overrides(default_scenario(), cluster="moradabad", months=120, name="moradabad")
+def make_sweep(n_variants: int, replicates: int, **base_overrides) -> Sweep:
+    overrides = {"months": 120, **base_overrides}
+    base = with_overrides(default_scenario(), cluster="moradabad", name="moradabad", **overrides)
     variants = [Variant("s000", "baseline", {})] + [
         Variant(f"s{i:03d}", f"subsidy {i}", {"capex_subsidy_share": round(0.5 * i / n_variants, 4)})
         for i in range(1, n_variants)]
     return Sweep("bench", base, variants, replicates, seed=1)
 
 
+def startup_dominated(rounds: int, worker_counts: list[int]) -> None:
+    """Runs/s of a start-up-dominated sweep per worker count, interleaved, as ratios to the first count."""
+    sweep = make_sweep(40, 1, n_firms=500, months=60)
+    rates: dict[int, list[float]] = {w: [] for w in worker_counts}
+    with tempfile.TemporaryDirectory() as tmp:
+        run_sweep(sweep, Path(tmp) / "warm", progress=False)  # this process: imports and kernel loaded
+        for r in range(rounds):
+            for workers in worker_counts:
+                t0 = time.perf_counter()
+                report = run_sweep(sweep, Path(tmp) / f"r{r}-w{workers}", workers=workers, progress=False)
+                rates[workers].append(report.runs / (time.perf_counter() - t0))
+            print(f"round {r + 1}: " + "   ".join(f"{w} worker(s) {rates[w][-1]:7.1f} runs/s" for w in worker_counts)
+                  + f"   load {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    base = worker_counts[0]
+    for workers in worker_counts:
+        ratio = statistics.median(a / b for a, b in zip(rates[workers], rates[base]))
+        print(f"40 x (500 firms x 60 months), {workers} worker(s): median {statistics.median(rates[workers]):7.1f} "
+              f"runs/s   x{ratio:.2f} vs {base} worker(s) (median of per-round ratios)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--full", action="store_true", help="100 scenarios x 20 replicates")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to time")
+    ap.add_argument("--size", type=int, nargs=2, metavar=("SCENARIOS", "REPLICATES"), help="another sweep size")
+    ap.add_argument("--small", type=int, metavar="ROUNDS", help="only the start-up-dominated sweep, ROUNDS rounds")
     args = ap.parse_args()
-    n_var, reps = (100, 20) if args.full else (8, 5)
+    if args.small:
+        startup_dominated(args.small, args.workers)
+        return
+    n_var, reps = (100, 20) if args.full else tuple(args.size) if args.size else (8, 5)
     scenario = with_overrides(default_scenario(), cluster="moradabad", months=120)
     firm_months = scenario.n_firms or 5000
     firm_months *= scenario.months

@@ -116,7 +116,8 @@ def test_killed_parent_leaves_no_worker_behind(tmp_path):
     # units far longer than the wait below: a worker that outlived its parent would still be computing
     sweep = _tiny_sweep(tmp_path, body="[factors]\ncapex_subsidy_share = [0.1, 0.2, 0.3]\n",
                         replicates=4, block=2, n_firms=50000, months=1200)
-    parent = _cli("sweep", str(sweep), "--out", str(out), "--workers", "2", "--quiet", start_new_session=True)
+    # --workers 3: the parent computes too, so this is the parent and two spawned workers
+    parent = _cli("sweep", str(sweep), "--out", str(out), "--workers", "3", "--quiet", start_new_session=True)
     try:
         def busy_workers():
             kids = psutil.Process(parent.pid).children(recursive=True)

@@ -14,6 +14,8 @@ import pandas as pd
 import pytest
 
 from adoptsim.sweep import SweepError, load_results, load_sweep, replicate_seed, run_sweep
+from adoptsim.sweep.chunks import chunk_units
+from adoptsim.sweep.executors import local_processes
 
 EXPERIMENTS = Path(__file__).parent.parent / "adoptsim" / "experiments"
 SMOKE = EXPERIMENTS / "smoke-sweep.toml"
@@ -49,15 +51,97 @@ def test_smoke_sweep_shape_and_seeds(smoke_serial):
     assert len({replicate_seed(7, r) for r in range(100)}) == 100
 
 
+@pytest.fixture
+def pool_for_any_size(monkeypatch):
+    """Local workers even for a sweep too small to be worth starting them (normally run in this process)."""
+    from adoptsim.sweep import runner
+
+    monkeypatch.setattr(runner, "SPAWN_FIRM_MONTHS", 0)
+
+
+@pytest.mark.usefixtures("pool_for_any_size")
 def test_two_workers_give_identical_results(smoke_serial, tmp_path):
     run_sweep(load_sweep(SMOKE), tmp_path, workers=2, progress=False)
     pd.testing.assert_frame_equal(key(load_results(tmp_path)[0]), key(smoke_serial))
+
+
+SMALL_UNITS = ('[sweep]\nbase = "base.toml"\nreplicates = 4\nblock = 1\nseed = 3\n'
+               '[factors]\ncapex_subsidy_share = [0.1, 0.2, 0.3]\n')  # 16 units of 80 firms x 24 months
+
+
+@pytest.fixture(scope="module")
+def small_units_serial(tmp_path_factory) -> pd.DataFrame:
+    tmp = tmp_path_factory.mktemp("small")
+    run_sweep(load_sweep(write_sweep(tmp, SMALL_UNITS)), tmp / "out", progress=False)
+    return load_results(tmp / "out")[0]
+
+
+def test_a_sweep_too_small_for_workers_runs_here(small_units_serial, tmp_path, monkeypatch):
+    from adoptsim.sweep import runner
+
+    def no_pool(*args, **kw):
+        raise AssertionError("workers started for a sweep of 30,720 firm-months")
+
+    monkeypatch.setattr(runner, "local_processes", no_pool)
+    run_sweep(load_sweep(write_sweep(tmp_path, SMALL_UNITS)), tmp_path / "out", workers=2, progress=False)
+    pd.testing.assert_frame_equal(key(load_results(tmp_path / "out")[0]), key(small_units_serial))
+
+
+@pytest.mark.usefixtures("pool_for_any_size")
+@pytest.mark.parametrize("chunk", [0, 10**9], ids=["one-unit-each", "chunked"])
+def test_chunked_and_unchunked_two_worker_sweeps_equal_the_serial_one(small_units_serial, tmp_path, chunk):
+    sweep = load_sweep(write_sweep(tmp_path, SMALL_UNITS))
+    run_sweep(sweep, tmp_path / "out", workers=2, chunk=chunk, progress=False)
+    pd.testing.assert_frame_equal(key(load_results(tmp_path / "out")[0]), key(small_units_serial))
+
+
+def test_chunks_batch_small_units_and_leave_large_ones_alone():
+    costs = [1] * 40 + [100, 100]  # total 240
+    assert chunk_units(costs, workers=1, budget=50) == [list(range(40)), [40], [41]]
+    # two workers: at most 240 / (4 x 2) = 30 firm-months a chunk, so both have work
+    assert chunk_units(costs, workers=2, budget=50) == [list(range(30)), list(range(30, 40)), [40], [41]]
+    assert chunk_units(costs, workers=2, budget=0) == [[i] for i in range(42)]
+
+
+def test_parent_and_a_warm_worker_share_the_tasks(tmp_path, monkeypatch):
+    from executor_toy import MARKS, mark_warm, whose
+
+    monkeypatch.setenv(MARKS, str(tmp_path))
+    got = dict(local_processes(whose, list(range(8)), workers=2, warm=mark_warm))
+    assert sorted(got) == list(range(8)) and all(got[i][0] == i for i in got)
+    pids = {pid for _, pid in got.values()}
+    assert len(pids) == 2 and os.getpid() in pids  # the parent is one of the two workers
+    child = (pids - {os.getpid()}).pop()
+    assert [p.name for p in tmp_path.iterdir()] == [f"warm-{child}"]  # warmed once, in the worker only
+
+
+def test_work_the_parent_finishes_first_never_waits_for_a_starting_worker():
+    import multiprocessing
+
+    from executor_toy import never_warm, quick
+
+    got = dict(local_processes(quick, list(range(6)), workers=2, warm=never_warm))
+    assert got == {i: (i, os.getpid()) for i in range(6)}  # all done here, the worker still warming up
+    assert not multiprocessing.active_children()  # and it was stopped, not left running
 
 
 def test_dask_local_cluster_gives_identical_results(smoke_serial, tmp_path):
     pytest.importorskip("distributed")
     run_sweep(load_sweep(SMOKE), tmp_path, dask="local", workers=2, progress=False)
     pd.testing.assert_frame_equal(key(load_results(tmp_path)[0]), key(smoke_serial))
+
+
+def test_dask_workers_warm_up_once_before_their_tasks(tmp_path, monkeypatch):
+    pytest.importorskip("distributed")
+    from executor_toy import MARKS, mark_warm, quick
+
+    from adoptsim.sweep.executors import dask_cluster
+
+    monkeypatch.setenv(MARKS, str(tmp_path))
+    got = dict(dask_cluster(quick, [10, 11, 12], "local", 1, warm=mark_warm))
+    pids = {pid for _, pid in got.values()}
+    assert sorted(got) == [0, 1, 2] and len(pids) == 1 and os.getpid() not in pids
+    assert [p.name for p in tmp_path.iterdir()] == [f"warm-{pids.pop()}"]
 
 
 def test_rerun_is_a_no_op_and_changed_sweep_is_refused(tmp_path):
@@ -76,12 +160,15 @@ def test_rerun_is_a_no_op_and_changed_sweep_is_refused(tmp_path):
     assert manifest["sweep"]["variants"][1]["overrides"] == {"capex_subsidy_share": 0.4}
 
 
-def test_killed_sweep_resumes_to_exactly_the_complete_result(tmp_path):
-    body = ('[sweep]\nbase = "base.toml"\nreplicates = 4\nblock = 1\nn_firms = 3000\nmonths = 120\n'
+@pytest.mark.parametrize("workers", [1, 2], ids=["serial", "chunked-2-workers"])
+def test_killed_sweep_resumes_to_exactly_the_complete_result(tmp_path, workers):
+    firms = 3000 if workers == 1 else 12000  # 2 workers: 23 M firm-months, enough to start a worker
+    body = (f'[sweep]\nbase = "base.toml"\nreplicates = 4\nblock = 1\nn_firms = {firms}\nmonths = 120\n'
             '[factors]\ncapex_subsidy_share = [0.1, 0.2, 0.3]\n')
     path = write_sweep(tmp_path, body)
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "adoptsim.cli", "sweep", str(path), "--out", str(out), "--quiet"]
+    cmd = [sys.executable, "-m", "adoptsim.cli", "sweep", str(path), "--out", str(out), "--quiet",
+           "--workers", str(workers)]  # 2 workers: units in chunks of two (1/8 of the sweep)
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 240
     runs = out / "runs"
@@ -91,7 +178,7 @@ def test_killed_sweep_resumes_to_exactly_the_complete_result(tmp_path):
     proc.wait()
     finished = {p.stem for p in runs.glob("*.json")}  # a unit is finished once its verification record exists
     assert 2 <= len(finished) < 16, "the kill should land mid-sweep"
-    report = run_sweep(load_sweep(path), out, progress=False)
+    report = run_sweep(load_sweep(path), out, workers=workers, progress=False)
     assert report.skipped_units == len(finished) and report.ran_units == 16 - len(finished)
     frame, _ = load_results(out)
     assert not frame.duplicated(["variant", "replicate", "month"]).any()

@@ -1,7 +1,9 @@
 """Where units of work run: this process, local worker processes, or a Dask cluster.
 
 Each executor maps a function over tasks and yields ``(task_index, result)``
-as results arrive, in whatever order they finish.
+as results arrive, in whatever order they finish. Locally the parent is one of
+the workers, and spawned ones warm up (imports, compiled kernel) before they
+are given tasks; on Dask a worker plugin warms each worker.
 
 Local workers die with their parent: a killed ``adoptsim sweep`` leaves no
 worker behind to burn CPU (on Linux the kernel sends each worker SIGKILL
@@ -58,34 +60,73 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="adoptsim-parent-watch", daemon=True).start()
 
 
-def local_processes(fn: Callable, tasks: list, workers: int) -> Iterator[tuple[int, object]]:
-    """A pool of ``workers`` fresh (spawned) processes; at most 2 tasks queued per worker."""
+def _start_worker(parent: int, warm: Callable | None) -> None:
+    """Pool initializer: die with ``parent``, then warm up (imports, compiled kernel) before any unit."""
+    _die_with_parent(parent)
+    if warm is not None:
+        warm()
+
+
+def _ready() -> None:
+    """A no-op task: it finishes only once some worker has started and warmed up."""
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the pool's processes now (``terminate_workers`` from Python 3.14; before, its process table)."""
+    if hasattr(pool, "terminate_workers"):
+        pool.terminate_workers()
+        return
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        proc.terminate()
+
+
+def local_processes(fn: Callable, tasks: list, workers: int,
+                    warm: Callable | None = None) -> Iterator[tuple[int, object]]:
+    """This process plus ``workers - 1`` spawned ones (``warm`` run once in each as it starts).
+
+    The parent computes tasks itself between collecting results, so it never idles. A child is given
+    tasks (at most 2 queued each, at most its share of those left) only once it is warm: until then the
+    parent works through the queue, and a sweep the parent finishes before any child is up stops the
+    still-starting children instead of waiting for them.
+    """
+    children = max(workers - 1, 1)
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_die_with_parent,
-                             initargs=(os.getpid(),)) as pool:
-        pending = {}
-        queue = iter(enumerate(tasks))
-        try:
-            for i, task in queue:
+    pool = ProcessPoolExecutor(max_workers=children, mp_context=ctx, initializer=_start_worker,
+                               initargs=(os.getpid(), warm))
+    queue = list(enumerate(tasks))[::-1]  # next task last
+    pending: dict = {}
+    starting = {pool.submit(_ready) for _ in range(children)}
+    slots = 0  # tasks the warm children may hold
+    try:
+        while queue or pending:
+            for fut in [f for f in starting if f.done()]:
+                fut.result()  # raises BrokenProcessPool if the child died starting
+                starting.discard(fut)
+                slots += 2
+            for fut in [f for f in pending if f.done()]:
+                i = pending.pop(fut)
+                yield i, fut.result()
+            # at most 2 queued per warm child, and no more than the children's share of what is left, so the
+            # parent does not end up waiting for a unit it could have run itself
+            share = (len(queue) + len(pending)) * children // workers
+            while queue and len(pending) < min(slots, share):  # submit raises too once the pool is broken
+                i, task = queue.pop()
                 pending[pool.submit(fn, task)] = i
-                if len(pending) >= 2 * workers:
-                    break
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    i = pending.pop(fut)
-                    result = fut.result()
-                    yield i, result
-                    nxt = next(queue, None)
-                    if nxt is not None:  # submit raises too once the pool is broken
-                        pending[pool.submit(fn, nxt[1])] = nxt[0]
-        except BrokenProcessPool:
-            raise ExecutorError("a worker process died (killed, or out of memory) before finishing "
-                                "its unit; finished units are saved: run the same command again to "
-                                "resume") from None
-        finally:
-            for fut in pending:
-                fut.cancel()
+            if queue:  # the parent's share
+                i, task = queue.pop()
+                yield i, fn(task)
+            elif pending:
+                wait(set(pending) | starting, return_when=FIRST_COMPLETED)
+    except BrokenProcessPool:
+        raise ExecutorError("a worker process died (killed, or out of memory) before finishing "
+                            "its unit; finished units are saved: run the same command again to "
+                            "resume") from None
+    finally:
+        for fut in pending:
+            fut.cancel()
+        if starting and not pending:  # nothing left for them: stop children still starting up
+            _stop_workers(pool)
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def check_address(address: str) -> str:
@@ -119,18 +160,27 @@ def dask_connect(address: str, workers: int):
                             f"({type(err).__name__}); start one (dask scheduler) or check the address") from None
 
 
-def dask_cluster(fn: Callable, tasks: list, address: str, workers: int,
-                 connection=None) -> Iterator[tuple[int, object]]:
+def dask_threads(connection) -> int:
+    """Threads across the workers of a :func:`dask_connect` connection (at least 1): how many units run at once."""
+    return max(sum(connection[0].nthreads().values()), 1)
+
+
+def dask_cluster(fn: Callable, tasks: list, address: str, workers: int, connection=None,
+                 warm: Callable | None = None) -> Iterator[tuple[int, object]]:
     """An existing Dask distributed scheduler (``tcp://host:port``) or ``local`` to start one.
 
     ``connection``: a ``(client, cluster)`` pair from :func:`dask_connect`, which the caller closes (if None, one
-    is made here and closed at the end).
+    is made here and closed at the end). ``warm`` runs once on each worker (a worker plugin) before its tasks.
     """
     from distributed import as_completed
 
     owned = connection is None
     client, cluster = dask_connect(address, workers) if owned else connection
     try:
+        if warm is not None:
+            from .dask_warm import PLUGIN_NAME, WarmUp
+
+            client.register_plugin(WarmUp(warm), name=PLUGIN_NAME)
         futures = {client.submit(fn, task, pure=False): i for i, task in enumerate(tasks)}
         for fut in as_completed(futures):
             yield futures[fut], fut.result()

@@ -6,6 +6,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -13,11 +14,13 @@ import pandas as pd
 import pyarrow as pa
 
 from ..lock import folder_lock
+from ..profiles import load_profile
 from ..scenario import ScenarioError
-from .executors import dask_cluster, dask_connect, in_process, local_processes
+from .chunks import CHUNK_FIRM_MONTHS, SPAWN_FIRM_MONTHS, chunk_units, run_chunk
+from .executors import dask_cluster, dask_connect, dask_threads, in_process, local_processes
 from .spec import Sweep, SweepError, world_label
 from .store import Unit, plan_units, prepare, write_unit
-from .work import run_unit
+from .work import run_unit, warm_up
 
 
 @dataclass
@@ -52,6 +55,19 @@ def tasks_for(sweep: Sweep, units: list[Unit]) -> list[dict]:
     return tasks
 
 
+def unit_costs(tasks: list[dict]) -> list[int]:
+    """Each task's work in firm-months (firms x months x replicates), what chunks are sized by."""
+    firms: dict[str, int] = {}  # profile default per cluster, each profile read once
+    costs = []
+    for task in tasks:
+        scenario = task["scenario"]
+        n = scenario["n_firms"] or firms.get(scenario["cluster"])
+        if n is None:
+            n = firms[scenario["cluster"]] = load_profile(scenario["cluster"]).profile.n_firms
+        costs.append(n * scenario["months"] * len(task["replicates"]))
+    return costs
+
+
 def with_world(table: pa.Table | pd.DataFrame, unit: Unit) -> pa.Table | pd.DataFrame:
     """The unit's rows with its ``sample`` and ``draw`` columns (only in sweeps that have worlds)."""
     if unit.sample < 0 and unit.draw < 0:
@@ -66,11 +82,13 @@ def with_world(table: pa.Table | pd.DataFrame, unit: Unit) -> pa.Table | pd.Data
 
 
 def run_sweep(sweep: Sweep, out_dir: str | Path, *, workers: int = 1, dask: str | None = None,
-              overwrite: bool = False, progress: bool = True, work: Callable = run_unit) -> SweepReport:
+              overwrite: bool = False, progress: bool = True, work: Callable = run_unit,
+              chunk: int = CHUNK_FIRM_MONTHS) -> SweepReport:
     """Run every unfinished unit of ``sweep`` into ``out_dir`` (resumable, atomic per unit).
 
     ``work`` is the function run per unit (default :func:`~adoptsim.sweep.work.run_unit`,
-    the adoption model); it must be importable by worker processes.
+    the adoption model); it must be importable by worker processes. With workers (local or Dask),
+    units travel in chunks of about ``chunk`` firm-months (0: one unit each); see :mod:`.chunks`.
     """
     out_dir = Path(out_dir)
     t0 = time.perf_counter()
@@ -85,7 +103,7 @@ def run_sweep(sweep: Sweep, out_dir: str | Path, *, workers: int = 1, dask: str 
                 if created:  # refused before anything was written: leave no folder behind
                     shutil.rmtree(out_dir, ignore_errors=True)
                 raise
-            return _execute(sweep, out_dir, units, done, bad, workers, dask, connection, progress, work, t0)
+            return _execute(sweep, out_dir, units, done, bad, workers, dask, connection, progress, work, chunk, t0)
     finally:
         if connection is not None:
             connection[0].close()
@@ -94,15 +112,22 @@ def run_sweep(sweep: Sweep, out_dir: str | Path, *, workers: int = 1, dask: str 
 
 
 def _execute(sweep: Sweep, out_dir: Path, units: list[Unit], done: set[str], bad: dict[str, str], workers: int,
-             dask: str | None, connection, progress: bool, work: Callable, t0: float) -> SweepReport:
+             dask: str | None, connection, progress: bool, work: Callable, chunk: int,
+             t0: float) -> SweepReport:
     todo = [u for u in units if u.key not in done]
     tasks = tasks_for(sweep, todo)
+    warm = warm_up if work is run_unit else None
+    costs = unit_costs(tasks)
+    parallel = bool(dask) or (workers > 1 and len(tasks) > 1 and sum(costs) >= SPAWN_FIRM_MONTHS)
+    slots = dask_threads(connection) if dask else max(workers, 1)  # so every Dask thread gets chunks too
+    chunks = chunk_units(costs, slots, chunk if parallel else 0)
+    fn, chunk_tasks = partial(run_chunk, work), [[tasks[i] for i in c] for c in chunks]
     if dask:
-        results = dask_cluster(work, tasks, dask, max(workers, 1), connection=connection)
-    elif workers > 1 and len(tasks) > 1:
-        results = local_processes(work, tasks, workers)
+        results = dask_cluster(fn, chunk_tasks, dask, max(workers, 1), connection=connection, warm=warm)
+    elif parallel:
+        results = local_processes(fn, chunk_tasks, workers, warm=warm)
     else:
-        results = in_process(work, tasks)
+        results = in_process(fn, chunk_tasks)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -112,11 +137,14 @@ def _execute(sweep: Sweep, out_dir: Path, units: list[Unit], done: set[str], bad
                    initial=0, postfix={"done before": sum(len(u.replicates) for u in units) - n_runs})
     runs = 0
     try:
-        for i, frame in results:
-            write_unit(out_dir, todo[i], with_world(frame, todo[i]), origin=f"sweep {sweep.name}: {todo[i].variant} ({todo[i].key})")
-            runs += len(todo[i].replicates)
-            if bar is not None:
-                bar.update(len(todo[i].replicates))
+        for c, frames in results:
+            for i, frame in zip(chunks[c], frames):
+                unit = todo[i]
+                write_unit(out_dir, unit, with_world(frame, unit),
+                           origin=f"sweep {sweep.name}: {unit.variant} ({unit.key})")
+                runs += len(unit.replicates)
+                if bar is not None:
+                    bar.update(len(unit.replicates))
     finally:
         if bar is not None:
             bar.close()

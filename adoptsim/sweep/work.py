@@ -28,6 +28,17 @@ def run_replicate(scenario: Scenario) -> dict[str, np.ndarray]:
                           np.bincount(f.member.astype(np.int64), minlength=2))
 
 
+def warm_up() -> None:
+    """Import the model and load its compiled kernel (numba cache) with a tiny run, once per worker,
+    so no unit pays the start-up; a failure here is left for the first unit to report."""
+    try:
+        from ..scenario import default_scenario
+
+        run_replicate(default_scenario(n_firms=4, months=2))
+    except Exception:  # noqa: BLE001 - the first real unit raises it with its context
+        pass
+
+
 def run_unit(task: dict) -> pa.Table:
     """Run ``task`` = {scenario, variant, variant_name, replicates, seeds}; rows of every run."""
     base = Scenario.model_validate(task["scenario"])
