@@ -234,3 +234,34 @@ def test_cli_optimise_resumes_and_names_a_missing_extra(tmp_path, capsys, monkey
     monkeypatch.setitem(sys.modules, "pymoo.algorithms.moo.nsga2", None)
     assert main(["optimise", str(path), "--out", str(out), "--quiet"]) == 2
     assert "pip install 'adoptsim[optimise]'" in capsys.readouterr().err
+
+
+def test_robust_draws_come_from_a_posterior_sample(tmp_path):
+    """[uncertain] posterior: the draws are weighted rows of the CSV, the same as `adoptsim run --posterior`
+    draws with this seed (ranges add columns beside them); a missing file or a column in both is one line."""
+    from adoptsim.validate.posterior import draw_parameter_sets, read_posterior
+
+    small = Path(__file__).parent / "data" / "posterior" / "small.csv"
+    path = tmp_path / "post.toml"
+    text = REAL.format(budget=1e18).replace("ranges = {{ belief_prior = [0.2, 0.8] }}".format(),
+                                             f'posterior = "{small}"\ndraws = 5')
+    path.write_text(text.replace("draws = 2\n", ""), encoding="utf-8")
+    problem = load_problem(path)
+    frame, weights, _ = read_posterior(small)
+    assert problem.draws == draw_parameter_sets(frame, weights, 5, seed=problem.seed)
+    rows = {tuple(r) for r in frame[list(problem.draws[0])].itertuples(index=False)}
+    assert all(tuple(d.values()) in rows for d in problem.draws)
+    both = text.replace("draws = 5", 'draws = 5\nranges = { belief_prior = [0.2, 0.8] }').replace("draws = 2\n", "")
+    path.write_text(both, encoding="utf-8")
+    mixed = load_problem(path).draws
+    assert [{k: d[k] for k in problem.draws[0]} for d in mixed] == problem.draws
+    assert all(0.2 <= d["belief_prior"] <= 0.8 for d in mixed)
+    path.write_text(both.replace("belief_prior", "q_imitation"), encoding="utf-8")
+    with pytest.raises(ProblemError, match="q_imitation is also a column of the posterior"):
+        load_problem(path)
+    path.write_text(text.replace(str(small), "missing.csv").replace("draws = 2\n", ""), encoding="utf-8")
+    with pytest.raises(ProblemError, match=r"\[uncertain\] posterior: .*missing.csv"):
+        load_problem(path)
+    path.write_text(text.replace(str(small), "shipped").replace("draws = 2\n", ""), encoding="utf-8")
+    shipped = load_problem(path)
+    assert len(shipped.draws) == 5 and "horizon_median" in shipped.draws[0]

@@ -20,9 +20,10 @@ Format (TOML; ``adoptsim/optimise/problems/optimise-moradabad.toml`` is a worked
     public_cost = "min"
 
     [fixed]                 # flat keys set on every candidate (optional)
-    [uncertain]             # for --robust (optional): draws of uncertain parameters, Latin hypercube
+    [uncertain]             # for --robust (optional): draws of uncertain parameters
     draws = 4
-    ranges = { q_imitation = [0.1, 0.4] }
+    posterior = "shipped"   # weighted draws of a calibrated posterior CSV ("shipped": adoptsim's own), and/or
+    ranges = { q_imitation = [0.1, 0.4] }  # a Latin hypercube over ranges (parameters the posterior lacks)
     mixes = 12              # front mixes ranked, evenly spread along the front (each runs draws x replicates)
 
 Levers and their allowed ranges come from the parameter space
@@ -77,6 +78,7 @@ class Uncertain(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     draws: int = Field(4, ge=2, le=1000)
+    posterior: str | None = Field(None, description="posterior CSV (relative to the problem file) or 'shipped'")
     ranges: dict[str, list[float]] = {}
     mixes: int = Field(12, ge=2, le=10_000, description="front mixes ranked (evenly spread along the front)")
 
@@ -224,15 +226,43 @@ def _lever(key: str, bounds: list, origin: str, where: str = "levers") -> Lever:
     return Lever(p.key, low, high, step, integer)
 
 
-def _draws(spec: Uncertain, seed: int, origin: str) -> list[dict[str, float]]:
-    from scipy.stats import qmc
+def _draws(spec: Uncertain, seed: int, origin: str, path: Path) -> list[dict[str, float]]:
+    """The uncertainty draws: weighted posterior rows, a Latin hypercube over ranges, or both side by side."""
+    if not spec.ranges and spec.posterior is None:
+        raise ProblemError(f"{origin}: [uncertain]: give posterior = \"shipped\" (or a posterior CSV) or ranges of "
+                           "uncertain parameters = [low, high]")
+    draws = [{} for _ in range(spec.draws)]
+    if spec.posterior is not None:
+        draws = _posterior_draws(spec, seed, origin, path)
+    if spec.ranges:
+        from scipy.stats import qmc
 
-    if not spec.ranges:
-        raise ProblemError(f"{origin}: [uncertain] ranges: give at least one uncertain parameter = [low, high]")
-    ranges = {lv.key: lv for lv in (_lever(k, v[:2], origin, "uncertain.ranges") for k, v in spec.ranges.items())}
-    unit = qmc.LatinHypercube(d=len(ranges), rng=np.random.default_rng(seed)).random(spec.draws)
-    return [{k: (int(round(lv.low + u * (lv.high - lv.low))) if lv.integer else float(lv.low + u * (lv.high - lv.low)))
-             for (k, lv), u in zip(ranges.items(), row)} for row in unit]
+        ranges = {lv.key: lv for lv in (_lever(k, v[:2], origin, "uncertain.ranges") for k, v in spec.ranges.items())}
+        clash = sorted(set(ranges) & set(draws[0]))
+        if clash:
+            raise ProblemError(f"{origin}: [uncertain] ranges: {clash[0]} is also a column of the posterior; "
+                               "give it in one of them")
+        unit = qmc.LatinHypercube(d=len(ranges), rng=np.random.default_rng(seed)).random(spec.draws)
+        for d, row in zip(draws, unit):
+            d.update({k: (int(round(lv.low + u * (lv.high - lv.low))) if lv.integer
+                          else float(lv.low + u * (lv.high - lv.low))) for (k, lv), u in zip(ranges.items(), row)})
+    return draws
+
+
+def _posterior_draws(spec: Uncertain, seed: int, origin: str, path: Path) -> list[dict[str, float]]:
+    """``spec.draws`` weighted draws of the posterior sample (the same draws as ``adoptsim run --posterior``)."""
+    from ..ensemble import posterior_file
+    from ..validate.posterior import draw_parameter_sets, read_posterior
+    from ..validate.results import ValidateError
+
+    file = posterior_file(spec.posterior)
+    if spec.posterior != "shipped" and not file.is_absolute():
+        file = path.parent / file
+    try:
+        frame, weights, _ = read_posterior(file)
+        return draw_parameter_sets(frame, weights, spec.draws, seed=seed)
+    except (OSError, ValueError, ValidateError, ScenarioError) as err:
+        raise ProblemError(f"{origin}: [uncertain] posterior: {err}") from None
 
 
 def find_problem(ref: str | Path) -> Path:
@@ -267,7 +297,7 @@ def load_problem(ref: str | Path) -> Problem:
     clash = sorted(set(keys) & set(spec.fixed))
     if clash:
         raise ProblemError(f"{origin}: [fixed] {clash[0]}: is also a lever; a lever is searched, not fixed")
-    draws = _draws(spec.uncertain, head.seed, origin) if spec.uncertain is not None else []
+    draws = _draws(spec.uncertain, head.seed, origin, path) if spec.uncertain is not None else []
     if draws and set(draws[0]) & set(keys):
         raise ProblemError(f"{origin}: [uncertain] {sorted(set(draws[0]) & set(keys))[0]}: is also a lever")
     try:
