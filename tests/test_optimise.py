@@ -265,3 +265,27 @@ def test_robust_draws_come_from_a_posterior_sample(tmp_path):
     path.write_text(text.replace(str(small), "shipped").replace("draws = 2\n", ""), encoding="utf-8")
     shipped = load_problem(path)
     assert len(shipped.draws) == 5 and "horizon_median" in shipped.draws[0]
+
+
+def test_a_search_on_the_draws_averages_every_candidate_over_draws_and_replicates(tmp_path):
+    """[uncertain] search = true: each candidate's stored runs are draws x replicates (the same seeds in every
+    draw) and its objective is their mean, equal to the mean of the per-draw evaluations --robust makes."""
+    from adoptsim.optimise.evaluate import evaluate_task
+    from adoptsim.optimise.search import Evaluations, _Runner
+    from adoptsim.optimise.store import Store
+
+    small = Path(__file__).parent / "data" / "posterior" / "small.csv"
+    text = REAL.format(budget=1e18).replace("ranges = { belief_prior = [0.2, 0.8] }",
+                                             f'posterior = "{small}"\nsearch = true')
+    path = tmp_path / "search.toml"
+    path.write_text(text, encoding="utf-8")
+    problem = load_problem(path)
+    assert problem.search_draws and len(problem.draws) == 2 and problem.replicates == 2
+    mix = {lv.key: lv.snap(lv.high) for lv in problem.levers}
+    ev = Evaluations(problem, Store(tmp_path / "out", problem), _Runner(evaluate_task, 1))
+    runs = ev.evaluate([mix])[0]
+    assert len(runs) == 4 and ev.runs == 4
+    per_draw = [r for d in range(2) for r in ev.evaluate([mix], draw=d)[0]]
+    assert [r["share_adopted"] for r in runs] == [r["share_adopted"] for r in per_draw]
+    again = Evaluations(problem, Store(tmp_path / "out", problem), _Runner(evaluate_task, 1))
+    assert again.evaluate([mix])[0] == runs and again.runs == 0  # read back whole: resumed, not re-run

@@ -25,6 +25,8 @@ Format (TOML; ``adoptsim/optimise/problems/optimise-moradabad.toml`` is a worked
     posterior = "shipped"   # weighted draws of a calibrated posterior CSV ("shipped": adoptsim's own), and/or
     ranges = { q_imitation = [0.1, 0.4] }  # a Latin hypercube over ranges (parameters the posterior lacks)
     mixes = 12              # front mixes ranked, evenly spread along the front (each runs draws x replicates)
+    search = false          # true: also search on the draws (each candidate runs draws x replicates; objectives
+                            # and the budget are means over all of them)
 
 Levers and their allowed ranges come from the parameter space
 (:data:`adoptsim.scenario.space.PARAMETERS`); a bound outside a parameter's
@@ -81,6 +83,7 @@ class Uncertain(BaseModel):
     posterior: str | None = Field(None, description="posterior CSV (relative to the problem file) or 'shipped'")
     ranges: dict[str, list[float]] = {}
     mixes: int = Field(12, ge=2, le=10_000, description="front mixes ranked (evenly spread along the front)")
+    search: bool = Field(False, description="evaluate every candidate over all draws x replicates")
 
 
 class ProblemFile(BaseModel):
@@ -127,12 +130,19 @@ class Problem:
     fixed: dict[str, Any] = field(default_factory=dict)
     draws: list[dict[str, float]] = field(default_factory=list)  # uncertainty sample for --robust
     robust_mixes: int = 12  # at most this many front mixes are ranked by regret
+    search_draws: bool = False  # every candidate runs over all draws x replicates (objectives: their means)
 
     def seeds(self) -> list[int]:
         """Replicate seeds, the same for every candidate (common random numbers)."""
         from ..sweep.spec import replicate_seed
 
         return [replicate_seed(self.seed, r) for r in range(self.replicates)]
+
+    def units(self, draw: int | None = None) -> list[tuple[int | None, int]]:
+        """(draw, seed) of each run of one evaluation: the replicates, under ``draw`` or, when the search runs
+        on the draws, under every draw (the same seeds in each: common random numbers)."""
+        draws = [draw] if draw is not None or not self.search_draws else list(range(len(self.draws)))
+        return [(d, seed) for d in draws for seed in self.seeds()]
 
     def scenario(self, mix: dict[str, float], draw: int | None = None) -> Scenario:
         """The base scenario with the fixed values, a lever mix and (optionally) uncertainty draw ``draw``."""
@@ -160,6 +170,7 @@ class Problem:
             "replicates": self.replicates,
             "seed": self.seed,
             "draws": self.draws,
+            **({"search_draws": True} if self.search_draws else {}),  # absent when off: older folders resume
             "model": model_digest(),
             "profile": file_digest(profile_path(self.base.cluster)),
         }
@@ -308,7 +319,8 @@ def load_problem(ref: str | Path) -> Problem:
                       objectives=dict(spec.objectives), budget=head.budget, replicates=head.replicates,
                       seed=head.seed, population=head.population, generations=head.generations,
                       fixed=dict(spec.fixed), draws=draws,
-                      robust_mixes=spec.uncertain.mixes if spec.uncertain is not None else 12)
+                      robust_mixes=spec.uncertain.mixes if spec.uncertain is not None else 12,
+                      search_draws=spec.uncertain.search if spec.uncertain is not None else False)
     try:  # every corner of the box and each draw must be a valid scenario before anything runs
         problem.scenario({lv.key: lv.snap(lv.low) for lv in levers})
         problem.scenario({lv.key: lv.snap(lv.high) for lv in levers})

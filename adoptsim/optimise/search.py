@@ -108,20 +108,22 @@ class Evaluations:
         todo = list(dict.fromkeys(k for k in keys if self.store.get(k) is None))
         if todo:
             by_key = dict(zip(keys, mixes))
-            seeds = self.problem.seeds()
+            units = self.problem.units(draw)
             tasks, index = [], []
             for k in todo:
-                scenario = self.problem.scenario(by_key[k], draw).model_dump(mode="json")
-                for r, seed in enumerate(seeds):
-                    tasks.append({"scenario": scenario, "seeds": [seed]})
+                scenarios = {}
+                for r, (d, seed) in enumerate(units):
+                    if d not in scenarios:
+                        scenarios[d] = self.problem.scenario(by_key[k], d).model_dump(mode="json")
+                    tasks.append({"scenario": scenarios[d], "seeds": [seed]})
                     index.append((k, r))
             got: dict[str, dict[int, dict]] = {k: {} for k in todo}
             for i, result in self.runner.map(tasks):
                 k, r = index[i]
                 got[k][r] = result[0]
                 self.runs += 1
-                if len(got[k]) == len(seeds):  # a candidate is stored once all its replicates have run
-                    self.store.put(k, by_key[k], draw, [got[k][j] for j in range(len(seeds))])
+                if len(got[k]) == len(units):  # a candidate is stored once all its runs have finished
+                    self.store.put(k, by_key[k], draw, [got[k][j] for j in range(len(units))])
                     if draw is None:
                         self.new += 1
                     else:

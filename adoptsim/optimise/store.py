@@ -71,7 +71,7 @@ class Store:
             except (OSError, ValueError, KeyError, TypeError):
                 path.unlink()  # unreadable: evaluate again
                 continue
-            if path.stem == record.get("key") and len(replicates) == self.problem.replicates:
+            if path.stem == record.get("key") and len(replicates) == len(self.problem.units(record.get("draw"))):
                 self.cache[path.stem] = replicates
 
     def get(self, key: str) -> list[dict[str, float]] | None:
