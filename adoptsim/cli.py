@@ -52,9 +52,9 @@ def _compile_notice() -> None:
 
 def _cmd_run_ensemble(args: argparse.Namespace, scenario) -> int:
     """``run --posterior``: the scenario over posterior draws x replicates, into a resumable results folder."""
-    from .ensemble import REPLICATES, posterior_file, run_ensemble, write_ensemble
+    from .ensemble import REPLICATES, ensemble_sweep, posterior_file, run_ensemble, write_ensemble
     from .scenario import default_scenario
-    from .sweep.spec import DRAWS, SweepError
+    from .sweep.spec import DRAWS, SweepError, replaced_note
 
     if args.engine != "numba":
         raise SweepError("run --posterior: an ensemble runs on the compiled kernel (--engine numba, identical "
@@ -66,6 +66,9 @@ def _cmd_run_ensemble(args: argparse.Namespace, scenario) -> int:
     _writable_folder(out)
     print(f"{scenario.name}: {draws} posterior draws ({file.name}) x {replicates} replicates = "
           f"{draws * replicates:,} runs, on {args.workers} worker(s) -> {out}/")
+    replaced = ensemble_sweep(scenario, file, draws, replicates).replaced
+    if replaced:
+        print(f"adoptsim: {replaced_note(replaced)}")
     _compile_notice()
     result = run_ensemble(scenario, posterior=file, draws=draws, replicates=replicates, out_dir=out,
                           workers=args.workers, overwrite=args.overwrite, progress=not args.quiet)
@@ -141,6 +144,10 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     worlds = (f" x {samples} uncertainty samples" if samples else "") + (f" x {draws} posterior draws" if draws else "")
     print(f"{sweep.name}: {len(sweep.variants)} scenarios{worlds} x {sweep.replicates} replicates = "
           f"{sweep.runs:,} runs, on {where} -> {out}/")
+    if sweep.replaced:
+        from .sweep.spec import replaced_note
+
+        print(f"adoptsim: {replaced_note(sweep.replaced)}")
     _compile_notice()
     report = run_sweep(sweep, out, workers=args.workers, dask=args.dask, overwrite=args.overwrite,
                        progress=not args.quiet)

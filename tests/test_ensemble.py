@@ -52,6 +52,7 @@ def test_run_posterior_writes_the_summary_and_refuses_a_missing_shipped_sample(t
     (tmp_path / "s.toml").write_text('cluster = "lahore"\nmonths = 12\nn_firms = 60\n')
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
+    assert "replace what the scenario sets" not in done.stdout  # it sets no behaviour the posterior has
     assert {"series.parquet", "ensemble.csv", "summary.json", "manifest.json"} <= {p.name for p in out.iterdir()}
     from adoptsim.calibrate import CalibrationError, calibrated
 
@@ -61,3 +62,20 @@ def test_run_posterior_writes_the_summary_and_refuses_a_missing_shipped_sample(t
     wrong = subprocess.run([sys.executable, "-m", "adoptsim.cli", "run", "--replicates", "3"],
                            capture_output=True, text=True, timeout=600)
     assert wrong.returncode == 2 and "--posterior" in wrong.stderr
+
+
+def test_a_posterior_that_replaces_a_value_the_scenario_sets_is_named():
+    """The posterior's columns win in every draw; a value the scenario sets itself (not its calibrated or schema
+    default) is named, so nobody believes their setting ran."""
+    from adoptsim.calibrate.calibrated import calibrated_behaviour
+    from adoptsim.ensemble import ensemble_sweep
+    from adoptsim.scenario import Scenario, with_overrides
+    from adoptsim.sweep.spec import replaced_by_posterior, replaced_note
+
+    base = with_overrides(Scenario(cluster="lahore", months=12, n_firms=60), horizon_median=33.0, n_firms=60)
+    sweep = ensemble_sweep(base, POSTERIOR, draws=2, replicates=1)
+    assert sweep.replaced == {"behaviour.horizon_median": 33.0}  # attention and q_imitation keep their defaults
+    assert "behaviour.horizon_median = 33" in replaced_note(sweep.replaced)
+    default = with_overrides(base, horizon_median=calibrated_behaviour().get("horizon_median",
+                                                                             Scenario().behaviour.horizon_median))
+    assert replaced_by_posterior(default, ["horizon_median", "attention", "not_a_key"]) == {}

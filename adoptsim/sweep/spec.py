@@ -112,6 +112,7 @@ class Sweep:
     block: int = 0
     worlds: list[World] = field(default_factory=list)
     posterior: dict[str, Any] | None = None  # {"file", "sha256", "draws"} when the worlds hold posterior draws
+    replaced: dict[str, Any] = field(default_factory=dict)  # values the base sets that posterior draws replace
 
     @property
     def baseline(self) -> Variant:
@@ -329,7 +330,8 @@ def resolve(spec: SweepFile, base: Scenario, origin: str, name: str, path: Path 
               for s, sv in (enumerate(samples) if samples else [(-1, None)])
               for d, dv in (enumerate(draws) if draws else [(-1, None)])] if samples or draws else []
     sweep = Sweep(name=name, base=base, variants=variants, replicates=spec.sweep.replicates,
-                  seed=spec.sweep.seed, block=spec.sweep.block, worlds=worlds, posterior=posterior)
+                  seed=spec.sweep.seed, block=spec.sweep.block, worlds=worlds, posterior=posterior,
+                  replaced=replaced_by_posterior(base, draws[0]) if draws else {})
     if sweep.runs > MAX_RUNS:
         raise SweepError(f"{origin}: {len(variants):,} scenarios x {len(sweep.all_worlds):,} worlds x "
                          f"{sweep.replicates:,} replicates = {sweep.runs:,} runs (allowed: at most {MAX_RUNS:,})")
@@ -344,6 +346,35 @@ def resolve(spec: SweepFile, base: Scenario, origin: str, name: str, path: Path 
         except ScenarioError as err:
             raise SweepError(f"{origin}: {world_label(w)}: {err}") from None
     return sweep
+
+
+def replaced_by_posterior(base: Scenario, columns) -> dict[str, Any]:
+    """The posterior ``columns`` that replace a value ``base`` sets itself (one that differs from the calibrated
+    default, or the schema's), with that value: every draw then runs with its own value instead."""
+    from functools import reduce
+
+    from ..calibrate.calibrated import calibrated_behaviour
+
+    paths, schema, calibrated = flat_keys(), Scenario(), calibrated_behaviour()
+    replaced = {}
+    for key in columns:
+        path = paths.get(key)
+        if path is None:
+            continue
+        value = reduce(getattr, path, base)
+        default = reduce(getattr, path, schema)
+        if path[0] == "behaviour":
+            default = calibrated.get(path[-1], default)
+        if value != default:
+            replaced[".".join(path)] = value
+    return replaced
+
+
+def replaced_note(replaced: dict[str, Any]) -> str:
+    """One line for the user when posterior draws replace values the scenario sets."""
+    listed = ", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}" for k, v in replaced.items())
+    return (f"note: the posterior's draws replace what the scenario sets ({listed}); every draw runs with its own "
+            "value. To keep the scenario's, drop the column from the posterior CSV")
 
 
 def base_reference(ref: str, sweep_file: Path) -> str:
