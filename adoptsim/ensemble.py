@@ -149,6 +149,19 @@ def format_ensemble(summary: pd.DataFrame, title: str, currency: str = "") -> st
     return "\n".join(lines)
 
 
+def ensemble_table(summary: pd.DataFrame, currency: str = "") -> pd.DataFrame:
+    """The summary as a table for a page: one row per outcome and milestone, numbers as the text writes them."""
+    pct = f"{100 * float(summary['level'].iloc[0]):g} % range" if len(summary) else "range"
+    rows = []
+    for r in summary.itertuples(index=False):
+        u = str(r.unit)
+        rows.append({"outcome": f"{r.label} ({u.replace('currency', currency or 'currency')})", "month": r.month,
+                     "median": _value(r.median, u), pct: f"{_value(r.lo, u)} to {_value(r.hi, u)}",
+                     "from parameters": f"{_value(r.param_lo, u)} to {_value(r.param_hi, u)}",
+                     "luck": f"{_value(r.noise_lo, u, True)} to {_value(r.noise_hi, u, True)}"})
+    return pd.DataFrame(rows)
+
+
 @dataclass
 class EnsembleResult:
     """A scenario run over posterior draws x replicates.

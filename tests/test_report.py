@@ -224,3 +224,21 @@ def test_animation_is_a_gif_with_many_frames(tmp_path):
     assert not list(tmp_path.glob(".*partial*"))
     with pytest.raises(ValueError, match=r"\.gif or \.mp4"):
         animate(tiny, tmp_path / "curves.avi")
+
+
+def test_report_of_a_posterior_ensemble_counts_its_draws_and_shows_the_ranges(tmp_path):
+    """A `run --posterior` folder: the page says how many draws x replicates each scenario ran and carries the
+    ensemble's own summary (the median and range the terminal prints), not a bare fan."""
+    from adoptsim import run_ensemble
+    from adoptsim.ensemble import ensemble_table
+    from adoptsim.scenario import Scenario
+
+    posterior = Path(__file__).parent / "data" / "posterior" / "small.csv"
+    result = run_ensemble(Scenario(cluster="lahore", months=12, n_firms=60), posterior=posterior, draws=3,
+                          replicates=2, out_dir=tmp_path / "ens")
+    page = write_report(tmp_path / "ens", tmp_path / "out").read_text(encoding="utf-8")
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    assert "One scenario, 6 runs" in text and "3 weighted draws of a calibrated posterior" in text
+    table = ensemble_table(result.summary, "PKR")
+    last = table.iloc[-4]  # share adopted at the last milestone, as the terminal prints it
+    assert f"{last['90 % range']}" in text and f"{last['from parameters']}" in text

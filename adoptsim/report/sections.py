@@ -61,13 +61,32 @@ def sweep_section(directory: Path, out: Output, *, horizons: Sequence[int],
         profile, cluster = None, str(base.get("cluster", ""))
     frame, manifest = with_plain_names(frame, manifest, profile)
     names = variant_names(frame, manifest)
-    runs = int(frame.groupby("variant")["replicate"].nunique().max())
+    worlds = [c for c in ("sample", "draw") if c in frame.columns]
+    runs = int(frame.groupby("variant")[[*worlds, "replicate"]].value_counts().groupby(level=0).size().max())
     months = int(frame["month"].max())
     sec = Section(f"Sweep {sweep.get('name', directory.name)}")
-    sec.intro.append(Markup("{}. {} scenarios (the first is the baseline: no intervention), {} runs each, {} months "
-                            "({}). Every scenario's run <i>r</i> uses the same random numbers as the baseline's run "
-                            "<i>r</i>, so differences between scenarios come from the levers, not from luck.")
-                     .format(cluster, len(names), runs, months, when(months)))
+    if len(names) > 1:
+        sec.intro.append(Markup("{}. {} scenarios (the first is the baseline: no intervention), {} runs each, {} "
+                                "months ({}). Every scenario's run <i>r</i> uses the same random numbers as the "
+                                "baseline's run <i>r</i>, so differences between scenarios come from the levers, not "
+                                "from luck.").format(cluster, len(names), runs, months, when(months)))
+    else:
+        sec.intro.append(f"{cluster}. One scenario, {runs} runs, {months} months ({when(months)}).")
+    posterior = manifest.get("posterior") or sweep.get("posterior")
+    if posterior and "draw" in frame.columns:
+        draws = int(frame["draw"].nunique())
+        sec.intro.append(f"Each scenario runs in {draws} weighted draws of a calibrated posterior "
+                         f"({posterior.get('file', 'posterior')}) x {runs // max(draws, 1)} replicates: its bands and "
+                         "intervals hold what the calibration leaves unknown about how firms behave as well as "
+                         "run-to-run luck (not errors of the model's structure or of the cluster data).")
+        if len(names) == 1:  # a scenario alone over the posterior (adoptsim run --posterior): its ranges
+            from ..ensemble import ensemble_table, summarise_ensemble
+
+            currency = profile.profile.currency if profile is not None else ""
+            sec.tables.append(frame_table(
+                ensemble_table(summarise_ensemble(frame, level=level), currency),
+                heading=f"Median run and {100 * level:g} % range of all runs; beside it the range the parameter "
+                        "draws alone make and run-to-run luck"))
     has_base = (frame["variant"] == BASELINE).any()
     table = compare(frame, manifest, horizons=horizons, level=level, by=by) if has_base else None
     last = int(table["horizon_months"].max()) if table is not None and len(table) else None
