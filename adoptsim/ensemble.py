@@ -133,19 +133,15 @@ def format_ensemble(summary: pd.DataFrame, title: str, currency: str = "") -> st
              "against its own draw's mean)."]
     if int(first["replicates"]) < 2:
         lines.append("One replicate per draw: luck cannot be told apart, the parameter range includes it.")
+    cells = ensemble_table(summary, currency)
     for column, rows in summary.groupby("outcome", sort=False):
-        unit = str(rows["unit"].iloc[0]).replace("currency", currency or "currency")
         if not rows[["median", "lo", "hi"]].abs().to_numpy().any():
-            lines += ["", f"{rows['label'].iloc[0]} ({unit}): 0 in every run"]
+            lines += ["", f"{cells.loc[rows.index[0], 'outcome']}: 0 in every run"]
             continue
-        lines += ["", f"{rows['label'].iloc[0]} ({unit})",
+        lines += ["", cells.loc[rows.index[0], "outcome"],
                   f"  {'month':>5}  {'median':>10}  {pct + ' range':>23}  {'from parameters':>23}  {'luck':>19}"]
-        for r in rows.itertuples(index=False):
-            u = str(r.unit)
-            lines.append(f"  {r.month:>5}  {_value(r.median, u):>10}  "
-                         f"{_value(r.lo, u) + ' to ' + _value(r.hi, u):>23}  "
-                         f"{_value(r.param_lo, u) + ' to ' + _value(r.param_hi, u):>23}  "
-                         f"{_value(r.noise_lo, u, True) + ' to ' + _value(r.noise_hi, u, True):>19}")
+        for month, median, whole, param, luck in cells.loc[rows.index, cells.columns[1:]].itertuples(index=False):
+            lines.append(f"  {month:>5}  {median:>10}  {whole:>23}  {param:>23}  {luck:>19}")
     return "\n".join(lines)
 
 
@@ -159,7 +155,7 @@ def ensemble_table(summary: pd.DataFrame, currency: str = "") -> pd.DataFrame:
                      "median": _value(r.median, u), pct: f"{_value(r.lo, u)} to {_value(r.hi, u)}",
                      "from parameters": f"{_value(r.param_lo, u)} to {_value(r.param_hi, u)}",
                      "luck": f"{_value(r.noise_lo, u, True)} to {_value(r.noise_hi, u, True)}"})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, index=summary.index)
 
 
 @dataclass

@@ -104,8 +104,8 @@ def test_finance_pattern_statistic_is_pattern_4s_verdict_on_two_arms_with_one_se
             w = build_world(arm)
             simulate(w.firms, w.options, w.params, w.cost, w.series, w.bodies)
             gains.append(shares_by_size(w.firms.adopted != 0, w.firms.size_class))
-        gain = gains[1] - gains[0]
-        expected = float(gain[0] > FINANCE_GAIN and gain[1] > FINANCE_GAIN)
+        gain = {z: gains[1][z] - gains[0][z] for z in gains[0]}
+        expected = float(gain["micro"] > FINANCE_GAIN and gain["small"] > FINANCE_GAIN)
         assert run_statistics(sc, stat)["f"] == expected
         seen.add(expected)
     assert seen == {0.0, 1.0}  # the two settings give both verdicts: the statistic can fail

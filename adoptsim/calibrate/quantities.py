@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from ..profiles import SIZES
+
 ROLES = ("behavioural", "lever_check", "input", "structural", "qualitative")
 SIMULATED_ROLES = ("behavioural", "lever_check")
 
@@ -44,7 +46,6 @@ STRUCTURAL_MEASURES = {
     "chemicals_t_per_year": ("t/yr", True),
     "power_kw": ("kW", True),
 }
-SIZES = ("micro", "small", "medium")
 MAX_MONTH = 1200  # months since a scenario's month 0 that a figure may refer to
 STRUCTURAL = re.compile(r"([A-Za-z0-9_]+)\.([a-z0-9_]+)(?:@([a-z]+))?")
 

@@ -124,12 +124,15 @@ def run_calibration(config_path: str | Path, out_dir: str | Path | None = None, 
     if workers < 1:
         raise CalibrationError(f"workers: must be >= 1 (got {workers})")
     cfg = load_config(config_path)
-    if seed is not None:
-        if not 0 <= seed < 2**63:
-            raise CalibrationError(f"--seed: must be in [0, 2**63) (got {seed})")
+    if seed is not None:  # validated by the config's own field (its allowed range lives there)
+        from pydantic import ValidationError
+
         c = cfg.config
-        cfg = LoadedConfig(c.model_copy(update={"calibration": c.calibration.model_copy(update={"seed": seed})}),
-                           cfg.path, cfg.text)
+        try:
+            head = type(c.calibration).model_validate({**c.calibration.model_dump(), "seed": seed})
+        except ValidationError as err:
+            raise CalibrationError(f"--seed: {err.errors()[0]['msg'].lower()} (got {seed})") from None
+        cfg = LoadedConfig(c.model_copy(update={"calibration": head}), cfg.path, cfg.text)
     problem = _problem(cfg, data, allow_decreasing)
     out = Path(out_dir) if out_dir is not None else default_out(cfg.name)
     with folder_lock(out, "calibration folder"):

@@ -110,9 +110,8 @@ def finance_contrast(scenario, world) -> float:
         raise ValueError("pattern_finance_helps_small needs a scenario without green finance (it adds the arm)")
     arm = build_world(with_overrides(scenario, origin="pattern 4's finance arm", **FINANCE_ARM))
     simulate(arm.firms, arm.options, arm.params, arm.cost, arm.series, arm.bodies)
-    gain = (shares_by_size(arm.firms.adopted != 0, arm.firms.size_class)
-            - shares_by_size(world.firms.adopted != 0, world.firms.size_class))
-    return float(finance_helps_small(dict(zip(("micro", "small", "medium"), gain))))
+    with_, without = (shares_by_size(w.firms.adopted != 0, w.firms.size_class) for w in (arm, world))
+    return float(finance_helps_small({z: with_[z] - without[z] for z in with_}))
 
 
 def run_statistics(scenario, stats: list[Statistic], pool: int | None = None, by: str = "horizon"

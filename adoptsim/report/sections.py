@@ -72,11 +72,11 @@ def sweep_section(directory: Path, out: Output, *, horizons: Sequence[int],
                                 "from luck.").format(cluster, len(names), runs, months, when(months)))
     else:
         sec.intro.append(f"{cluster}. One scenario, {runs} runs, {months} months ({when(months)}).")
-    posterior = manifest.get("posterior") or sweep.get("posterior")
+    posterior = sweep.get("posterior")
     if posterior and "draw" in frame.columns:
-        draws = int(frame["draw"].nunique())
-        sec.intro.append(f"Each scenario runs in {draws} weighted draws of a calibrated posterior "
-                         f"({posterior.get('file', 'posterior')}) x {runs // max(draws, 1)} replicates: its bands and "
+        sec.intro.append(f"Each scenario runs in {frame['draw'].nunique()} weighted draws of a calibrated posterior "
+                         f"({posterior.get('file', 'posterior')}) x {frame['replicate'].nunique()} replicates: its "
+                         "bands and "
                          "intervals hold what the calibration leaves unknown about how firms behave as well as "
                          "run-to-run luck (not errors of the model's structure or of the cluster data).")
         if len(names) == 1:  # a scenario alone over the posterior (adoptsim run --posterior): its ranges

@@ -54,6 +54,7 @@ import numpy as np
 from ..bass import bass_curve, bass_recursion
 from ..outcomes import atomic_path
 from ..population import World, build_world
+from ..profiles import SIZES
 from ..state import adopted_matrix
 from .experiments import _mean_curve, _pct, _pooled, _ratio, _runs, _scenario, _seeds, _years
 from .results import Panel, PatternResult, _pattern, _result
@@ -67,10 +68,11 @@ FINANCE_GAIN = 0.05    # pattern 4: finance raises adoption by more than 5 point
 FINANCE_ARM = dict(green_finance_enabled=True, green_finance_guarantee=0.8, green_finance_consortium=True)
 
 
-def shares_by_size(adopted, size_class) -> np.ndarray:
+def shares_by_size(adopted, size_class) -> dict[str, float]:
     """Share adopted among micro, small and medium firms of one run (0 for an empty class)."""
     adopted, size_class = np.asarray(adopted), np.asarray(size_class)
-    return np.array([adopted[size_class == z].mean() if np.any(size_class == z) else 0.0 for z in range(3)])
+    return {name: float(adopted[size_class == z].mean()) if np.any(size_class == z) else 0.0
+            for z, name in enumerate(SIZES)}
 
 
 def finance_helps_small(gain: Mapping[str, float]) -> bool:
@@ -248,25 +250,23 @@ def practices_first(params: Mapping[str, Any] | None = None, replicates: int = 6
 def finance_small_firms(params: Mapping[str, Any] | None = None, replicates: int = 6) -> PatternResult:
     """Moradabad, 6 years, with and without a guarantee (0.8) and consortium loans: adoption by size."""
     design = dict(cluster="moradabad", n_firms=2000, months=72)
-    finance = FINANCE_ARM
     seeds = _seeds(4, replicates)
     arms = {"without finance": _runs(_scenario(design, params or {}), seeds),
-            "with finance": _runs(_scenario(design, params or {}, finance), seeds)}
-    sizes = ("micro", "small", "medium")
+            "with finance": _runs(_scenario(design, params or {}, FINANCE_ARM), seeds)}
     by = {arm: [_pooled(ws, lambda w, z=z: (w.firms.adopted != 0, w.firms.size_class == z)) for z in range(3)]
           for arm, ws in arms.items()}
-    gain = {z: by["with finance"][i] - by["without finance"][i] for i, z in enumerate(sizes)}
+    gain = {z: by["with finance"][i] - by["without finance"][i] for i, z in enumerate(SIZES)}
     ok = finance_helps_small(gain)
     text = (f"A guarantee plus consortium loans raises adoption after 6 years by {100 * gain['micro']:.1f} points "
             f"among micro, {100 * gain['small']:.1f} among small and {100 * gain['medium']:.1f} among medium firms.")
     return _result(4, ok, {**{f"gain_{z}": g for z, g in gain.items()},
                            "small_minus_medium": gain["small"] - gain["medium"],
                            "micro_minus_medium": gain["micro"] - gain["medium"],
-                           **{f"share_{z}_without": by["without finance"][i] for i, z in enumerate(sizes)},
-                           **{f"share_{z}_with": by["with finance"][i] for i, z in enumerate(sizes)}},
+                           **{f"share_{z}_without": by["without finance"][i] for i, z in enumerate(SIZES)},
+                           **{f"share_{z}_with": by["with finance"][i] for i, z in enumerate(SIZES)}},
                    ("gain_micro", "gain_small"), "adoption rises by > 5 points among micro and among small firms",
                    text,
-                   Panel("bars", list(sizes), by), effect="small_minus_medium",
+                   Panel("bars", list(SIZES), by), effect="small_minus_medium",
                    contrast="finance's gain in adoption among small firms minus among medium firms (> 0)")
 
 
