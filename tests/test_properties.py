@@ -221,6 +221,21 @@ def test_tiny_decision_noise_does_not_crash():
     _check_invariants(world, scenario)
 
 
+def test_a_fined_firm_that_installs_unaware_becomes_aware():
+    """Regression (found by the random search): with no awareness channel at all, a firm fined under the baseline
+    inspections weighs the options that would pass and installs one; installing makes it aware, so aware >= adopters."""
+    zero = dict.fromkeys(("p_innovation", "q_imitation", "q_association", "locality_weight", "belief_prior",
+                          "learn_peer", "learn_demo", "belief_spillover", "learn_dropout", "attention",
+                          "horizon_sigma", "decision_noise", "free_riding"), 0.0)
+    scenario = with_overrides(Scenario(cluster="moradabad", n_firms=20, months=6, seed=0), horizon_median=1.0,
+                              upfront_weight=1.0, capex_subsidy_share=1.0, demonstration_pilots=0,
+                              green_finance_guarantee_cover=0.0, green_finance_scheme_awareness=0.0, **zero)
+    world = build_world(scenario)
+    kernel.simulate(world.firms, world.options, world.params, world.cost, world.series)
+    assert world.series.adopters[-1] > 0 and world.series.penalties.sum() > 0  # the case arises: fined, then installs
+    _check_invariants(world, scenario)
+
+
 @pytest.mark.xfail(strict=True, reason="known defect (stop 22): a firm that joins an existing common plant connects "
                    "beyond the plant's design capacity (set to the founding members' flow) and its effluent counts as "
                    "treated; a capacity check belongs in rules/collective.connect (a model change: golden re-record)")
