@@ -52,7 +52,7 @@ def _compile_notice() -> None:
 
 def _cmd_run_ensemble(args: argparse.Namespace, scenario) -> int:
     """``run --posterior``: the scenario over posterior draws x replicates, into a resumable results folder."""
-    from .ensemble import REPLICATES, ensemble_sweep, posterior_file, run_ensemble, write_ensemble
+    from .ensemble import REPLICATES, ensemble_sweep, posterior_file, run_ensemble_sweep, write_ensemble
     from .scenario import default_scenario
     from .sweep.spec import DRAWS, SweepError, replaced_note
 
@@ -66,12 +66,12 @@ def _cmd_run_ensemble(args: argparse.Namespace, scenario) -> int:
     _writable_folder(out)
     print(f"{scenario.name}: {draws} posterior draws ({file.name}) x {replicates} replicates = "
           f"{draws * replicates:,} runs, on {args.workers} worker(s) -> {out}/")
-    replaced = ensemble_sweep(scenario, file, draws, replicates).replaced
-    if replaced:
-        print(f"adoptsim: {replaced_note(replaced)}")
+    sweep = ensemble_sweep(scenario, file, draws, replicates)
+    if sweep.replaced:
+        print(f"adoptsim: {replaced_note(sweep.replaced)}")
     _compile_notice()
-    result = run_ensemble(scenario, posterior=file, draws=draws, replicates=replicates, out_dir=out,
-                          workers=args.workers, overwrite=args.overwrite, progress=not args.quiet)
+    result = run_ensemble_sweep(sweep, scenario, file, out_dir=out, workers=args.workers, overwrite=args.overwrite,
+                                progress=not args.quiet)
     paths = write_ensemble(result, out, figure=not args.no_figure)
     print(result)
     print(f"\nwrote {', '.join(p.name for p in paths)} to {out}/ (the runs: {out}/runs/, resumable)")

@@ -252,14 +252,21 @@ def run_ensemble(scenario: Scenario | str | Path | None = None, *, posterior: st
     SweepError, CalibrationError, ScenarioError
         A posterior file that cannot be used, no shipped posterior, a bad scenario or count.
     """
-    from .sweep import load_results, run_sweep
-
     base = scenario if isinstance(scenario, Scenario) else (
         load_scenario(scenario) if scenario is not None else default_scenario())
     if overrides:
         base = with_overrides(base, **overrides)
     file = posterior_file(posterior)
-    sweep = ensemble_sweep(base, file, draws, replicates)
+    return run_ensemble_sweep(ensemble_sweep(base, file, draws, replicates), base, file, level=level,
+                              out_dir=out_dir, workers=workers, overwrite=overwrite, progress=progress)
+
+
+def run_ensemble_sweep(sweep, base: Scenario, file: Path, *, level: float = 0.9, out_dir: str | Path | None = None,
+                       workers: int = 1, overwrite: bool = False, progress: bool = False) -> EnsembleResult:
+    """Run an :func:`ensemble_sweep` already resolved (``run --posterior`` reports its replaced keys first, and
+    resolves it once) and summarise it; arguments as for :func:`run_ensemble`."""
+    from .sweep import load_results, run_sweep
+
     with tempfile.TemporaryDirectory(prefix="adoptsim-ensemble-") as tmp:
         folder = Path(out_dir) if out_dir is not None else Path(tmp) / "runs"
         run_sweep(sweep, folder, workers=workers, overwrite=overwrite, progress=progress)
@@ -268,4 +275,4 @@ def run_ensemble(scenario: Scenario | str | Path | None = None, *, posterior: st
 
 
 __all__ = ["EnsembleResult", "MILESTONES", "OUTCOMES", "REPLICATES", "SHIPPED", "format_ensemble", "milestones",
-           "run_ensemble", "summarise_ensemble", "write_ensemble"]
+           "run_ensemble", "run_ensemble_sweep", "summarise_ensemble", "write_ensemble"]

@@ -79,3 +79,18 @@ def test_a_posterior_that_replaces_a_value_the_scenario_sets_is_named():
     default = with_overrides(base, horizon_median=calibrated_behaviour().get("horizon_median",
                                                                              Scenario().behaviour.horizon_median))
     assert replaced_by_posterior(default, ["horizon_median", "attention", "not_a_key"]) == {}
+
+
+def test_run_posterior_resolves_its_sweep_once(tmp_path, monkeypatch):
+    """The replaced-keys note and the run come from one resolution of the ensemble's sweep (it was resolved
+    twice: once for the note, once inside run_ensemble)."""
+    from adoptsim import cli, ensemble
+
+    calls = []
+    real = ensemble.resolve
+    monkeypatch.setattr(ensemble, "resolve", lambda *a, **k: calls.append(1) or real(*a, **k))
+    (tmp_path / "s.toml").write_text('cluster = "lahore"\nmonths = 6\nn_firms = 40\n')
+    code = cli.main(["run", str(tmp_path / "s.toml"), "--posterior", str(POSTERIOR), "--draws", "2",
+                     "--replicates", "1", "--out", str(tmp_path / "out"), "--no-figure", "--quiet"])
+    assert code == 0 and len(calls) == 1
+    assert (tmp_path / "out" / "summary.json").exists()
