@@ -17,15 +17,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 from .outcome_table import PLANT_STATES
 from .profiles import SIZES
 from .rules import adopt, firm_month, leave, plant_month
+from .rules.decision import home_of
 
 if TYPE_CHECKING:
     from .model import AdoptionModel
 
 _decide = firm_month.py_func
+_home_of = home_of.py_func
 _adopt = adopt.py_func
 _leave = leave.py_func
 _plant_month = plant_month.py_func
@@ -42,8 +45,10 @@ class Firm(mesa.Agent):
     # -- actions ---------------------------------------------------------
     def decide(self) -> None:
         """Hear, learn and weigh the options; maybe ask a vendor to install one."""
-        m = self.model
-        _decide(self.record, m.month, m.options, m.params, m.signals, m.bodies)
+        m, f = self.model, self.record
+        sig, local = m.signals
+        _decide(f, m.month, m.options, m.params, sig, local.view(np.recarray)[f.locality],
+                m.bodies[_home_of(f, m.bodies.shape[0])])
 
     def move(self) -> None:
         """Carry out this month's exit choice (relocate or close), after park plots were allotted."""

@@ -267,21 +267,30 @@ class ClusterCosts(NamedTuple):
 
 
 class Signals(NamedTuple):
-    """Cluster-level quantities every firm sees in a month (from last month's state)."""
+    """Cluster-wide quantities every firm sees in a month (from last month's state); the per-locality ones are
+    rows of a :data:`LOCALITY_DTYPE` table beside it (a firm reads its own locality's row)."""
 
     share_all: float
     share_members: float
-    local_share: np.ndarray   # float64 per locality
-    local_demo: np.ndarray    # bool per locality
     member_demo: bool
     outreach_member: float    # contact probability this month
     outreach_other: float
     water_cost: float         # extra supply cost per m3 from last month's drawdown
-    peer_keep: np.ndarray     # float64 (locality, option): exp(-learn_peer * peer signal of the option there)
-    drop_keep: np.ndarray     # float64 (locality, option): exp(-learn_dropout * share who dropped the option)
-    local_visit: np.ndarray   # float64 per locality: probability a firm there visits its demo site this month
     visit_member: float       # probability a member elsewhere visits a demonstration site this month
     visit_other: float        # ... and any other firm elsewhere
+
+
+LOCALITY_FIELDS = (
+    ("share", np.float64, "share of the locality's firms that installed any option"),
+    ("demo", np.bool_, "a demonstration site is in the locality"),
+    ("visit", np.float64, "probability a firm there visits its demo site this month"),
+    ("peer_keep", (np.float64, (MAX_OPTIONS,)), "per option: exp(-learn_peer * peer signal of the option there)"),
+    ("drop_keep", (np.float64, (MAX_OPTIONS,)), "per option: exp(-learn_dropout * share who dropped the option)"),
+)
+#: One row per locality of the month's signals. A record, not arrays in the Signals tuple, so the compiled firm
+#: loop hands each firm its row without reference counting (arrays inside an inlined rule's tuple argument cost
+#: an atomic increment and decrement per firm and array).
+LOCALITY_DTYPE = np.dtype([(name, dtype) for name, dtype, _ in LOCALITY_FIELDS], align=True)
 
 
 Series = NamedTuple("Series", [(m.name, np.ndarray) for m in SERIES])

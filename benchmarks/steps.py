@@ -24,7 +24,7 @@ from adoptsim import rng
 from adoptsim.record import record
 from adoptsim.rules.cashbook import month_book, open_book
 from adoptsim.rules.collective import operate
-from adoptsim.rules.decision import adopt, choose_option, firm_month, learn
+from adoptsim.rules.decision import adopt, choose_option, firm_month, home_of, learn
 from adoptsim.rules.schedule import month_signals, vendor_queue
 from adoptsim.scenario import with_overrides
 
@@ -32,9 +32,10 @@ from engines import LEVERS, default_scenario
 
 
 @njit
-def _decide(month, firms, bodies, opts, p, sig):
+def _decide(month, firms, bodies, opts, p, sig, local):
     for i in range(firms.shape[0]):
-        firm_month(firms[i], month, opts, p, sig, bodies)
+        f = firms[i]
+        firm_month(f, month, opts, p, sig, local[f.locality], bodies[home_of(f, bodies.shape[0])])
 
 
 @njit
@@ -75,9 +76,8 @@ def _stream(firms, month, p):
 
 
 @njit
-def _firm_month(firms, month, opts, p, sig, bodies):
-    for i in range(firms.shape[0]):
-        firm_month(firms[i], month, opts, p, sig, bodies)
+def _firm_month(firms, month, opts, p, sig, local, bodies):
+    _decide(month, firms, bodies, opts, p, sig, local)
 
 
 @njit
@@ -89,11 +89,11 @@ def _choose_option(firms, month, opts, p, sig):
 
 
 @njit
-def _learn(firms, sig, opts, p):
+def _learn(firms, sig, local, opts, p):
     for i in range(firms.shape[0]):
         f = firms[i]
         if f.aware:
-            learn(f, sig, f.locality, opts, p, False, False)
+            learn(f, sig, local[f.locality], opts, p, False, False)
 
 
 def phases(s, repeat):
@@ -105,9 +105,9 @@ def phases(s, repeat):
         t = dict.fromkeys(("signals", "decide", "vendor queue", "install", "record"), 0.0)
         for month in range(1, p.months + 1):
             t0 = time.perf_counter()
-            sig = month_signals(month, firms, bodies, opts, p, cost, out)
+            sig, local = month_signals(month, firms, bodies, opts, p, cost, out)
             t1 = time.perf_counter()
-            _decide(month, firms, bodies, opts, p, sig)
+            _decide(month, firms, bodies, opts, p, sig, local)
             t2 = time.perf_counter()
             vendor_queue(month, firms, bodies, opts, p, cost, out)
             t3 = time.perf_counter()
@@ -128,15 +128,15 @@ def rules(s, repeat, at=60):
     m = AdoptionModel(with_overrides(s, months=at))
     m.run()
     opts, p, out = m.options, m.params, m.series
-    sig = month_signals(at, m.firms, m.bodies, opts, p, m._cost, out)
+    sig, local = month_signals(at, m.firms, m.bodies, opts, p, m._cost, out)
     cases = {
         "stream (key hash)": lambda f: _stream(f, at, p),
         "open_book": lambda f: _open_book(f),
         "operate": lambda f: _operate(f, at, opts, p, sig.water_cost),
         "month_book": lambda f: _month_book(f, at, opts, p, sig.water_cost),
-        "learn": lambda f: _learn(f, sig, opts, p),
+        "learn": lambda f: _learn(f, sig, local, opts, p),
         "choose_option (aware)": lambda f: _choose_option(f, at, opts, p, sig),
-        "firm_month (whole)": lambda f: _firm_month(f, at, opts, p, sig, m.bodies),
+        "firm_month (whole)": lambda f: _firm_month(f, at, opts, p, sig, local, m.bodies),
     }
     res = {}
     for name, fn in cases.items():

@@ -55,20 +55,22 @@ def test_beliefs_are_per_option_and_a_demo_moves_only_its_own():
 def test_drop_outs_lower_belief():
     """Peers who installed an option and left it idle teach scepticism: belief falls with learn_dropout on."""
     from adoptsim.rules.decision import learn
-    from adoptsim.state import Signals
+    from adoptsim.state import LOCALITY_DTYPE, Signals
 
     world = build_world(scenario(cluster="kanpur", months=1))
     f = world.firms[:1].copy()[0]
-    K, L = len(world.options.capex_fixed), world.params.n_localities
-    drop = np.full((L, K), np.exp(-world.params.learn_dropout * 0.3))   # 30 % dropped every option, nobody adopted
-    sig = Signals(0.0, 0.0, np.zeros(L), np.zeros(L, bool), False, 0.0, 0.0, 0.0,
-                  np.ones((L, K)), drop, np.zeros(L), 0.0, 0.0)
+    K = len(world.options.capex_fixed)
+    here = np.zeros(1, LOCALITY_DTYPE).view(np.recarray)[0]
+    here.peer_keep[:] = 1.0
+    here.drop_keep[:] = np.exp(-world.params.learn_dropout * 0.3)   # 30 % dropped every option, nobody adopted
+    sig = Signals(0.0, 0.0, False, 0.0, 0.0, 0.0, 0.0, 0.0)
     before = f.belief.copy()
-    learn.py_func(f, sig, 0, world.options, world.params, False, False)
+    learn.py_func(f, sig, here, world.options, world.params, False, False)
     assert (f.belief[:K] < before[:K]).all()
     p = world.params._replace(learn_dropout=0.0)
     f.belief[:] = before
-    learn.py_func(f, sig._replace(drop_keep=np.ones((L, K))), 0, world.options, p, False, False)
+    here.drop_keep[:] = 1.0
+    learn.py_func(f, sig, here, world.options, p, False, False)
     np.testing.assert_array_equal(f.belief, before)
 
 

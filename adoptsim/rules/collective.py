@@ -113,7 +113,7 @@ def connection_value(f, month: int, opts: Options, p: Params, water_cost: float)
     return value
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def consider_plant(f, key: int, b, month: int, opts: Options, p: Params, water_cost: float) -> None:
     """A member weighs pledging to its body's plant (proposed or being built) or, once built, connecting to it."""
     if b.state != PLANT_PLEDGING and b.state != PLANT_BUILDING and b.state != PLANT_BUILT:

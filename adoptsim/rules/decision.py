@@ -36,7 +36,7 @@ def option_payback(f, k: int, month: int, opts: Options, p: Params, water_cost: 
 
 
 @njit(cache=True, inline="always")
-def learn(f, sig: Signals, loc: int, opts: Options, p: Params, contacted: bool, visited: bool) -> None:
+def learn(f, sig: Signals, here, opts: Options, p: Params, contacted: bool, visited: bool) -> None:
     """Update the firm's belief in each option from adopters, drop-outs, demonstrations and contacts.
 
     :math:`b_k \\leftarrow b_k + (1-b_k)(1-e^{-g_k})`, then :math:`b_k \\leftarrow b_k e^{-\\lambda_x x_k}`, with
@@ -44,24 +44,34 @@ def learn(f, sig: Signals, loc: int, opts: Options, p: Params, contacted: bool, 
     The peer signal of option k is the share of firms that installed it plus the spill-over share *s* of those
     that installed only other options, :math:`\\phi_k = a_k + s\\,(a - a_k)`, cluster-wide and local mixed by w.
     The cluster parts, :math:`e^{-\\lambda_p \\phi_k}` and :math:`e^{-\\lambda_x x_k}` per locality, are computed once a
-    month (:func:`~adoptsim.rules.signals.cluster_signals`); the update is :math:`b_k \\leftarrow 1 - (1-b_k) e^{-g_k}`.
+    month (:func:`~adoptsim.rules.signals.cluster_signals`) into ``here``, the firm's locality row; the update is
+    :math:`b_k \\leftarrow 1 - (1-b_k) e^{-g_k}`.
     """
     contact = math.exp(-p.outreach_business_case) if contacted else 1.0
     demo = 1.0
-    if sig.local_demo[loc] or (f.member and sig.member_demo):
+    if here.demo or (f.member and sig.member_demo):
         demo *= math.exp(-p.learn_demo)
     if visited:
         demo *= math.exp(-p.demonstration_visit_learning)
     for k in range(len(opts.capex_fixed)):
-        keep = sig.peer_keep[loc, k] * contact
+        keep = here.peer_keep[k] * contact
         if k == p.demo_option:
             keep *= demo
-        f.belief[k] = (1.0 - (1.0 - f.belief[k]) * keep) * sig.drop_keep[loc, k]
+        f.belief[k] = (1.0 - (1.0 - f.belief[k]) * keep) * here.drop_keep[k]
 
 
 @njit(cache=True, inline="always")
-def firm_month(f, month: int, opts: Options, p: Params, sig: Signals, bodies) -> None:
+def home_of(f, n_bodies: int) -> int:
+    """The body whose plant firm ``f`` can use: its own, or for a non-member its locality's."""
+    return f.body if f.body >= 0 else min(f.locality, n_bodies - 1)
+
+
+@njit(cache=True, inline="always")
+def firm_month(f, month: int, opts: Options, p: Params, sig: Signals, here, b) -> None:
     """Advance firm ``f`` by one month up to its request for an installation.
+
+    ``here`` is its locality's row of the month's signals, ``b`` the body of :func:`home_of` (records, so the
+    compiled loop passes them without reference counting).
 
     Opens and keeps its cash book (``rules/cashbook.py``); writes ``aware``,
     ``belief``, ``contacted``, ``intent`` (chosen option or -1) and
@@ -79,8 +89,6 @@ def firm_month(f, month: int, opts: Options, p: Params, sig: Signals, bodies) ->
     open_book(f)
     if f.status != ACTIVE:
         return
-    home = f.body if f.body >= 0 else min(f.locality, bodies.shape[0] - 1)  # a non-member may join its locality's plant
-    b = bodies[home]
     if f.body >= 0:
         if f.pledged and not f.connected and b.state == PLANT_BUILT:
             connect(f, b, p)
@@ -102,7 +110,7 @@ def firm_month(f, month: int, opts: Options, p: Params, sig: Signals, bodies) ->
         route, k = choose_route(f, b, month, opts, p, sig.water_cost)
         take_route(f, key, route, k, p)
         if route == ROUTE_PLANT:
-            f.body = home
+            f.body = b.id  # a non-member joins its locality's plant
             if b.state == PLANT_BUILT:
                 connect(f, b, p)
         if route != ROUTE_STAY:
@@ -118,36 +126,32 @@ def firm_month(f, month: int, opts: Options, p: Params, sig: Signals, bodies) ->
     f.contacted = contacted
     if contacted:
         f.reached = True
-    visit_p = sig.local_visit[f.locality] if sig.local_demo[f.locality] else (sig.visit_member if member else sig.visit_other)
+    visit_p = here.visit if here.demo else (sig.visit_member if member else sig.visit_other)
     visited = visit_p > 0.0 and rng.draw(key, VISIT) < visit_p
-    loc = f.locality
-    peer = (1.0 - p.locality_weight) * sig.share_all + p.locality_weight * sig.local_share[loc]
+    peer = (1.0 - p.locality_weight) * sig.share_all + p.locality_weight * here.share
 
     fined = f.cf_penalty > 0.0  # the inspector (or committee) names what would have passed
+    weigh, compliance_only = True, False
     if not f.aware:
         hazard = p.p_innovation + p.q_imitation * peer
         if member:
             hazard += p.q_association * sig.share_members
         if contacted or visited or rng.draw(key, rng.AWARE) < 1.0 - math.exp(-hazard):
             f.aware = True
-        else:
-            if fined:
-                choose_option(f, key, month, opts, p, sig, True)
-            return
-
-    learn(f, sig, loc, opts, p, contacted, visited)
-
-    # a contact that brings a costed business case, or a demo visit, is an evaluation; otherwise inertia
-    # decides, except that a fine prompts the firm to weigh the options that would raise its compliance
-    prompted = (contacted and p.outreach_business_case > 0.0) or visited
-    if not prompted and rng.draw(key, rng.ATTEND) >= p.attention:
-        if fined:
-            choose_option(f, key, month, opts, p, sig, True)
-        return
-    choose_option(f, key, month, opts, p, sig, False)
+        else:  # still unaware: only a fine makes it weigh the options that would pass
+            weigh, compliance_only = fined, True
+    if f.aware:
+        learn(f, sig, here, opts, p, contacted, visited)
+        # a contact that brings a costed business case, or a demo visit, is an evaluation; otherwise inertia
+        # decides, except that a fine prompts the firm to weigh the options that would raise its compliance
+        prompted = (contacted and p.outreach_business_case > 0.0) or visited
+        if not prompted and rng.draw(key, rng.ATTEND) >= p.attention:
+            weigh, compliance_only = fined, True
+    if weigh:  # one call site, so inlining it copies it once
+        choose_option(f, key, month, opts, p, sig, compliance_only)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def choose_option(f, key: int, month: int, opts: Options, p: Params, sig: Signals, compliance_only: bool) -> None:
     """Weigh every open option (or only those raising the firm's compliance level) and ask a vendor for the
     accepted one with the shortest payback (writes ``intent`` and ``priority``)."""

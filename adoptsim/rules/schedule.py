@@ -19,8 +19,8 @@ Both engines read this module:
 
 Every ``cluster_fn`` takes the same arguments,
 ``(month, firms, bodies, opts, p, cost, out)``, and returns ``None``, except
-the first, whose :class:`~adoptsim.state.Signals` the firms read this month
-(the per-agent path keeps them as ``model.signals``).
+the first, whose :class:`~adoptsim.state.Signals` and locality table the firms
+read this month (the per-agent path keeps the pair as ``model.signals``).
 
 This module imports :mod:`adoptsim.record`, which imports ``adoptsim.rules``;
 so ``rules/__init__`` does not import it (import ``adoptsim.rules.schedule``).
@@ -37,7 +37,7 @@ from ..record import record
 from ..state import ClusterCosts, Options, Params, Series, Signals
 from .capacity import allocate, allot_plots
 from .collective import bodies_active, exits_possible, leave, plant_month, tally
-from .decision import adopt, firm_month
+from .decision import adopt, firm_month, home_of
 from .signals import cluster_signals
 
 
@@ -67,8 +67,8 @@ def water_cost_before(month: int, out: Series) -> float:
 
 
 @njit(cache=True)
-def month_signals(month: int, firms, bodies, opts: Options, p: Params, cost: ClusterCosts, out: Series) -> Signals:
-    """What every firm observes this month, from last month's state."""
+def month_signals(month: int, firms, bodies, opts: Options, p: Params, cost: ClusterCosts, out: Series) -> tuple:
+    """What every firm observes this month, from last month's state: (Signals, locality table)."""
     return cluster_signals(firms, p, water_cost_before(month, out), len(opts.capex_fixed))
 
 
@@ -104,9 +104,11 @@ PHASES: tuple[Phase, ...] = (
 def step_month(month: int, firms, bodies, opts: Options, p: Params, cost: ClusterCosts, out: Series) -> None:
     """:data:`PHASES` over every firm and body, compiled: advance one month and write outcome row ``month``."""
     n = firms.shape[0]
-    sig = month_signals(month, firms, bodies, opts, p, cost, out)  # decide
+    sig, local = month_signals(month, firms, bodies, opts, p, cost, out)  # decide
+    n_bodies = bodies.shape[0]
     for i in range(n):
-        firm_month(firms[i], month, opts, p, sig, bodies)
+        f = firms[i]
+        firm_month(f, month, opts, p, sig, local[f.locality], bodies[home_of(f, n_bodies)])
     if exits_possible(p):  # move
         park_plots(month, firms, bodies, opts, p, cost, out)
         for i in range(n):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..state import ACTIVE, CLOSED, Params, Signals
+from ..state import ACTIVE, CLOSED, LOCALITY_DTYPE, MAX_OPTIONS, Params, Signals
 
 
 @njit(cache=True, inline="always")
@@ -18,9 +18,12 @@ def first_served(reach: float, n_first: int, n: int) -> tuple:
 
 
 @njit(cache=True)
-def cluster_signals(firms, p: Params, water_cost: float = 0.0, n_options: int = 1) -> Signals:
-    """Adopter shares (all, members, per locality, per option), drop-outs, demo visibility and visits,
-    outreach odds, water cost.
+def cluster_signals(firms, p: Params, water_cost: float = 0.0, n_options: int = 1) -> tuple:
+    """(:class:`~adoptsim.state.Signals`, locality table): adopter shares (all, members, per locality, per
+    option), drop-outs, demo visibility and visits, outreach odds, water cost.
+
+    The locality table has one :data:`~adoptsim.state.LOCALITY_DTYPE` row per locality (options beyond
+    ``n_options`` stay at keep 1).
 
     Each running demonstration site hosts ``visits_per_month`` firms: its own locality's first; what the locality
     cannot absorb goes to association members in other localities first, then to the other firms.
@@ -66,16 +69,19 @@ def cluster_signals(firms, p: Params, water_cost: float = 0.0, n_options: int = 
             local_demo[loc] = True
             if f.status == ACTIVE:
                 local_sites[loc] += 1
-    local_share = np.zeros(L)
+    local = np.zeros(L, LOCALITY_DTYPE)
     for loc in range(L):
+        here = local[loc]
         if local_n[loc] > 0:
-            local_share[loc] = local_a[loc] / local_n[loc]
+            here.share = local_a[loc] / local_n[loc]
+        here.demo = local_demo[loc]
+        for k in range(MAX_OPTIONS):
+            here.peer_keep[k] = 1.0
+            here.drop_keep[k] = 1.0
     share_all = n_adopt / n if n > 0 else 0.0
     # what each locality's firms learn of each option: its adopters (and, by the spill-over share, adopters of the
     # other options) and its drop-outs, cluster-wide and local mixed by the locality weight
     w, s = p.locality_weight, p.belief_spillover
-    peer_keep = np.ones((L, K))
-    drop_keep = np.ones((L, K))
     for k in range(K):
         total_k = 0
         total_x = 0
@@ -87,9 +93,9 @@ def cluster_signals(firms, p: Params, water_cost: float = 0.0, n_options: int = 
         for loc in range(L):
             own = local_k[loc, k] / local_n[loc] if local_n[loc] > 0 else 0.0
             dropped = local_x[loc, k] / local_n[loc] if local_n[loc] > 0 else 0.0
-            peer = (1.0 - w) * (wide_k + s * (share_all - wide_k)) + w * (own + s * (local_share[loc] - own))
-            peer_keep[loc, k] = np.exp(-p.learn_peer * peer)
-            drop_keep[loc, k] = np.exp(-p.learn_dropout * ((1.0 - w) * wide_x + w * dropped))
+            peer = (1.0 - w) * (wide_k + s * (share_all - wide_k)) + w * (own + s * (local[loc].share - own))
+            local[loc].peer_keep[k] = np.exp(-p.learn_peer * peer)
+            local[loc].drop_keep[k] = np.exp(-p.learn_dropout * ((1.0 - w) * wide_x + w * dropped))
     share_mem = n_mem_adopt / n_mem if n_mem > 0 else 0.0
     reach = p.outreach_reach_per_month
     if p.outreach_by_association:  # members first; what the association cannot absorb goes to the rest
@@ -98,18 +104,16 @@ def cluster_signals(firms, p: Params, water_cost: float = 0.0, n_options: int = 
         c_mem = min(1.0, reach / n) if n > 0 else 0.0
         c_other = c_mem
     # demo days: a site's neighbours first; the visits its locality cannot absorb go to members elsewhere, then the rest
-    local_visit = np.zeros(L)
     spill = 0.0
     n_mem_out = 0
     n_out = 0
     for loc in range(L):
         visits = local_sites[loc] * p.demonstration_visits_per_month
         if local_sites[loc] > 0:
-            local_visit[loc] = min(1.0, visits / local_n[loc])
+            local[loc].visit = min(1.0, visits / local_n[loc])
             spill += max(0.0, visits - local_n[loc])
         else:
             n_mem_out += local_mem[loc]
             n_out += local_n[loc]
     v_mem, v_other = first_served(spill, n_mem_out, n_out)
-    return Signals(share_all, share_mem, local_share, local_demo, member_demo, c_mem, c_other, water_cost,
-                   peer_keep, drop_keep, local_visit, v_mem, v_other)
+    return Signals(share_all, share_mem, member_demo, c_mem, c_other, water_cost, v_mem, v_other), local
