@@ -542,3 +542,38 @@ def test_pattern_filter_falls_back_to_a_consistent_particle(tmp_path, monkeypatc
     _fake_patterns(monkeypatch, lambda s: {2} if s["q_imitation"] > 0.3 else {2, 8})
     with pytest.raises(CalibrationError, match=r"none of 40 posterior particles.*most often failed: 2 \(40x\)"):
         pattern_filter(problem, post, draws=40, seed=2)
+
+
+def test_the_published_point_runs_its_patterns_on_several_seed_sets():
+    """point_patterns checks the published point on each seed set (a pass rate per pattern, not one verdict):
+    row k of a pattern is adoptsim validate's check on seed set k, and the report counts the seed sets."""
+    from adoptsim.calibrate.runner import point_markdown, point_pass_rates, point_patterns
+    from adoptsim.validate.results import check_pattern
+
+    point = {"attention": 0.09, "horizon_median": 5.2, "q_imitation": 0.19}
+    checked = point_patterns(point, None, [3, 8], 0, seed=0, seed_sets=2)
+    assert list(checked["pattern"]) == [3, 3, 8, 8] and list(checked["seed_set"]) == [0, 1, 0, 1]
+    assert set(checked["draw"]) == {"point"} and (checked["horizon_median"] == 5.2).all()
+    for _, row in checked.iterrows():
+        alone = check_pattern(int(row["pattern"]), point, seed_set=int(row["seed_set"]))
+        assert (row["reproduced"], row["explanation"]) == (bool(alone.reproduced), alone.explanation)
+    rates, sets = point_pass_rates(checked)
+    assert sets == 2 and rates.to_dict() == checked.groupby("pattern")["reproduced"].mean().to_dict()
+    text = point_markdown(checked, pd.DataFrame())
+    assert f"| 3 | {round(rates[3] * 2)} of 2 | - |" in text and "(of 2 seed sets)" in text
+
+
+def test_a_calibration_reports_its_published_points_pattern_pass_rates(tmp_path):
+    """End to end: with check_point, the run writes the point's verdict per seed set, and the report's table
+    and the published defaults' header count the seed sets."""
+    from adoptsim.calibrate import run_calibration
+
+    data = tmp_path / "observed.csv"
+    data.write_text("cluster,month,share_adopted,n_firms\nhomogeneous,6,0.1,500\nhomogeneous,12,0.3,500\n")
+    config = _homogeneous_config(tmp_path, population=40, generations=1, minimum_epsilon=0.0,
+                                 extra="\n[patterns]\ncheck_point = true\npatterns = [8]\npoint_seed_sets = 3\n")
+    run_calibration(config, tmp_path / "out", data=data, progress=False)
+    checked = pd.read_csv(tmp_path / "out" / "point_patterns.csv")
+    assert list(checked["seed_set"]) == [0, 1, 2] and set(checked["pattern"]) == {8}
+    assert "(of 3 seed sets)" in (tmp_path / "out" / "report.md").read_text()
+    assert "patterns in at least half of 3 seed sets" in (tmp_path / "out" / "calibrated.toml").read_text()

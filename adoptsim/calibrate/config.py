@@ -36,6 +36,7 @@ and the key::
     patterns = [1, 2, 3, 4, 5, 6, 7, 8, 9]  # those a published parameter set must reproduce
     check_point = false                 # with draws = 0: report the published point's patterns (not a filter)
     check_draws = 0                     # and their pass rates over this many posterior draws
+    point_seed_sets = 4                 # seed sets the published point's patterns run on (a pass rate each)
 
     [[scenario]]                        # one simulated setting; targets name it by id
     id = "moradabad-outreach-demos"
@@ -119,6 +120,9 @@ class PatternSettings(_Strict):
     check_draws: int = Field(0, ge=0, le=10_000,
                              description="without the filter (draws = 0): posterior draws whose pattern pass rates "
                                          "the report gives, besides the published point's verdicts (0: none)")
+    point_seed_sets: int = Field(4, ge=1, le=100,
+                                 description="independent seed sets the published point's patterns run on (as "
+                                             "adoptsim validate): a pass rate per pattern, not one seed's verdict")
 
     @field_validator("patterns")
     @classmethod
