@@ -76,11 +76,6 @@ def _stream(firms, month, p):
 
 
 @njit
-def _firm_month(firms, month, opts, p, sig, local, bodies):
-    _decide(month, firms, bodies, opts, p, sig, local)
-
-
-@njit
 def _choose_option(firms, month, opts, p, sig):
     for i in range(firms.shape[0]):
         f = firms[i]
@@ -136,7 +131,7 @@ def rules(s, repeat, at=60):
         "month_book": lambda f: _month_book(f, at, opts, p, sig.water_cost),
         "learn": lambda f: _learn(f, sig, local, opts, p),
         "choose_option (aware)": lambda f: _choose_option(f, at, opts, p, sig),
-        "firm_month (whole)": lambda f: _firm_month(f, at, opts, p, sig, local, m.bodies),
+        "firm_month (whole)": lambda f: _decide(at, f, m.bodies, opts, p, sig, local),
     }
     res = {}
     for name, fn in cases.items():

@@ -45,8 +45,7 @@ from pathlib import Path
 
 from adoptsim.kernel import simulate
 from adoptsim.population import build_world
-from adoptsim.scenario import default_scenario, with_overrides
-from adoptsim.scenario import Scenario
+from adoptsim.scenario import Scenario, default_scenario, with_overrides
 from adoptsim.sweep import Sweep, Variant, run_sweep
 from adoptsim.sweep.runner import tasks_for
 from adoptsim.sweep.store import plan_units

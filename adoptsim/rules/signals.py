@@ -38,7 +38,7 @@ def cluster_signals(firms, p: Params, water_cost: float = 0.0, n_options: int = 
     local_a = np.zeros(L, np.int64)
     local_k = np.zeros((L, K), np.int64)
     local_x = np.zeros((L, K), np.int64)
-    local_demo = np.zeros(L, np.bool_)
+    local = np.zeros(L, LOCALITY_DTYPE)  # the locality table the firms read (share, demo, visit, keeps)
     local_mem = np.zeros(L, np.int64)
     local_sites = np.zeros(L, np.int64)
     n_adopt = 0
@@ -66,15 +66,13 @@ def cluster_signals(firms, p: Params, water_cost: float = 0.0, n_options: int = 
             if f.demo:
                 member_demo = True
         if f.demo:
-            local_demo[loc] = True
+            local[loc].demo = True
             if f.status == ACTIVE:
                 local_sites[loc] += 1
-    local = np.zeros(L, LOCALITY_DTYPE)
     for loc in range(L):
         here = local[loc]
         if local_n[loc] > 0:
             here.share = local_a[loc] / local_n[loc]
-        here.demo = local_demo[loc]
         for k in range(MAX_OPTIONS):
             here.peer_keep[k] = 1.0
             here.drop_keep[k] = 1.0
