@@ -255,7 +255,7 @@ def build_bodies(firms: np.recarray, p: Params) -> np.recarray:
                 continue
             bodies.state[j] = PLANT_BUILT
             bodies.members[j] = count[j]
-            bodies.member_flow[j] = bodies.flow_now[j] = bodies.capacity[j] = flow[j]
+            bodies.member_flow[j] = bodies.flow_now[j] = bodies.capacity[j] = bodies.committed_flow[j] = flow[j]
             bodies.connected[j] = count[j]
             bodies.connected_flow[j] = flow[j]
             bodies.capex[j] = p.cp_capex_fixed + p.cp_capex_per_m3 * flow[j]

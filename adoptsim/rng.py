@@ -31,6 +31,12 @@ OUTREACH = 4
 PLEDGE_ATTEND = 5
 PLEDGE = 6
 EXIT_PRIORITY = 7
+VISIT = 8  # visits a demonstration site this month
+INSPECT = 9
+COMMITTEE = 10  # the park committee samples its inlet
+DEFAULT = 11
+ADMIT = 12  # place in a common plant's queue of applicants
+# 13-15 free for monthly draws
 ADOPT = 16  # + option index
 # Initial population draws (month 0).
 SECTOR = 101

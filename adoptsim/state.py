@@ -145,6 +145,7 @@ BODY_FIELDS = (
     ("ready_month", np.int64, "month construction ends"),
     ("connected", np.int64, "firms connected"),
     ("connected_flow", np.float64, "m3/yr of connected firms' effluent"),
+    ("committed_flow", np.float64, "m3/yr of the capacity taken: connected firms and those admitted to connect"),
     ("operating", np.bool_, "the plant runs this month"),
     ("paid_grant", np.float64, "grant paid this month"),
     ("paid_loan", np.float64, "interest forgone on the public interest-free loan, booked this month"),

@@ -175,3 +175,102 @@ def test_collective_levers_need_their_profile_tables():
         scenario(cluster="lahore", mandate_level=1, mandate_exit_after_months=6)
     with pytest.raises(ScenarioError, match="enforcement.inspection_mode"):
         scenario(cluster="kanpur", enforcement_inspection_mode="sometimes")
+
+
+# -- a common plant's capacity ----------------------------------------------------------------------
+
+def _applicants(order: list[int]):
+    """A built plant (capacity 100, 60 already connected) and four applicants, rows in ``order``.
+
+    Members A (30) and C (5) fit the 40 left; then only 5 is left, so of the non-members B (20) is refused
+    and D (3) admitted, whatever the draws. A non-member drawn before A would take 20 and shut A out."""
+    from adoptsim.population import build_world
+    from adoptsim.state import new_bodies, new_firms
+
+    bodies = new_bodies(1)
+    bodies.state[0], bodies.capacity[0], bodies.connected_flow[0] = PLANT_BUILT, 100.0, 60.0
+    spec = {0: (True, 30.0), 1: (False, 20.0), 2: (True, 5.0), 3: (False, 3.0)}  # id: (member, flow)
+    firms = new_firms(len(order))
+    for row, fid in enumerate(order):
+        member, flow = spec[fid]
+        firms.id[row], firms.member[row], firms.water_use[row] = fid, member, flow
+        firms.body[row], firms.pledged[row] = 0, True
+    return bodies, firms, build_world(scenario(n_firms=10, months=1)).params
+
+
+@pytest.mark.parametrize("order", [[0, 1, 2, 3], [3, 2, 1, 0], [1, 3, 0, 2]])
+def test_a_built_plant_admits_members_first_while_their_flow_fits(order):
+    """Members first, then non-members, each by a keyed draw, admitted while the flow fits; in every month (other
+    draws) and every row order the same firms are admitted, and a refused non-member leaves the body it joined."""
+    from adoptsim.rules.collective import admit
+
+    for month in range(1, 13):
+        bodies, firms, p = _applicants(order)
+        admit(bodies, firms, month, p)
+        by_id = {int(f.id): f for f in firms}
+        assert [bool(by_id[i].pledged) for i in range(4)] == [True, False, True, True]
+        assert [int(by_id[i].body) for i in range(4)] == [0, -1, 0, 0]
+        assert bodies.committed_flow[0] == 98.0
+
+
+def test_admission_order_among_equals_is_a_keyed_draw_not_the_row_order():
+    """Two members whose flows do not both fit: which one is admitted varies with the month's draws, and for a
+    given month does not depend on the rows' order."""
+    from adoptsim.rules.collective import admit
+    from adoptsim.state import new_bodies, new_firms
+
+    p = _applicants([0, 1, 2, 3])[2]
+    winners = set()
+    for month in range(1, 21):
+        seen = set()
+        for order in ([0, 1], [1, 0]):
+            bodies = new_bodies(1)
+            bodies.state[0], bodies.capacity[0] = PLANT_BUILT, 50.0
+            firms = new_firms(2)
+            for row, fid in enumerate(order):
+                firms.id[row], firms.member[row], firms.water_use[row], firms.body[row] = fid, True, 30.0, 0
+            firms.pledged[:] = True
+            admit(bodies, firms, month, p)
+            seen.add(int(firms.id[firms.pledged][0]))
+        assert len(seen) == 1, f"month {month}: the row order decided"
+        winners |= seen
+    assert winners == {0, 1}
+
+
+# Kanpur's ZLD mandate with a co-financed common plant (adoptsim/experiments/kanpur-zld-common-plant-finance.toml):
+# non-members under notice apply to join their chapter's plant, which is designed for its members' flow.
+FULL_PLANT = "kanpur-zld-common-plant-finance"
+
+
+def test_a_full_plant_refuses_joiners_and_engines_agree(monkeypatch):
+    """No plant treats more than its capacity; the limit binds (plants refuse applicants, which before plants
+    refused anyone overloaded them in every seed); the compiled engine gives the per-agent engine's result."""
+    from adoptsim import load_scenario, model as model_module
+    from adoptsim.examples import EXPERIMENTS
+    from adoptsim.rules.collective import applies
+    from adoptsim.rules.schedule import PHASES
+    from adoptsim.scenario import with_overrides
+
+    refused = [0]
+
+    def counted(month, firms, bodies, *rest):
+        before = {int(f.id) for f in firms if applies.py_func(f, bodies)}
+        admissions(month, firms, bodies, *rest)
+        refused[0] += sum(1 for f in firms if int(f.id) in before and not f.pledged)
+
+    admissions = next(ph.cluster_fn for ph in PHASES if ph.name == "admit")
+    monkeypatch.setattr(model_module, "PHASES", tuple(ph._replace(cluster_fn=counted) if ph.name == "admit" else ph
+                                                      for ph in PHASES))
+    base = load_scenario(EXPERIMENTS / f"{FULL_PLANT}.toml")  # its plants are ready in month 60
+    for seed in SEEDS:
+        fast = AdoptionModel(with_overrides(base, seed=seed)).run()
+        s = fast.series
+        assert np.all(s.operating_common <= s.installed_common * (1 + 1e-10))
+        built = fast.bodies.state == PLANT_BUILT
+        assert built.any() and s.connected.max() > 0
+        assert np.all(fast.bodies.committed_flow[built] <= fast.bodies.capacity[built] * (1 + 1e-10))
+    sc = with_overrides(base, seed=SEEDS[0], months=66)
+    slow = AdoptionModel(sc, engine="agents", shuffle=True).run()
+    fast = AdoptionModel(sc).run()
+    assert fast.firms.tobytes() == slow.firms.tobytes() and fast.bodies.tobytes() == slow.bodies.tobytes()
+    assert refused[0] > 0

@@ -9,12 +9,23 @@ from ..state import EXIT_PARK, IN_PARK
 
 
 @njit(cache=True)
+def ranked(keys: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Positions ranked by (key, id): a stable sort on the keys, equal keys (probability ~2**-53) by id."""
+    order = np.argsort(keys, kind="mergesort")
+    for a in range(1, keys.shape[0]):
+        b = a
+        while b > 0 and keys[order[b - 1]] == keys[order[b]] and ids[order[b - 1]] > ids[order[b]]:
+            order[b - 1], order[b] = order[b], order[b - 1]
+            b -= 1
+    return order
+
+
+@njit(cache=True)
 def queue_order(firms, req) -> np.ndarray:
     """Positions into ``req`` (firm indices) ranked by the firms' (priority, id).
 
     Priorities are counter-based draws keyed by firm and month, so the queue
-    does not depend on the order firms asked in; equal priorities (probability
-    ~2**-53) fall back to id.
+    does not depend on the order firms asked in.
     """
     n_req = req.shape[0]
     keys = np.empty(n_req)
@@ -22,13 +33,7 @@ def queue_order(firms, req) -> np.ndarray:
     for j in range(n_req):
         keys[j] = firms[req[j]].priority
         ids[j] = firms[req[j]].id
-    order = np.argsort(keys, kind="mergesort")
-    for a in range(1, n_req):
-        b = a
-        while b > 0 and keys[order[b - 1]] == keys[order[b]] and ids[order[b - 1]] > ids[order[b]]:
-            order[b - 1], order[b] = order[b], order[b - 1]
-            b -= 1
-    return order
+    return ranked(keys, ids)
 
 
 @njit(cache=True)

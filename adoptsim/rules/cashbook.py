@@ -41,15 +41,11 @@ A firm that moves away takes its loans with it (``carried_out``).
 
 from __future__ import annotations
 
-
 from numba import njit
 
 from .. import rng
 from ..state import CLOSED, FIN_BANK, FIN_PLANT, FIN_SCHEME, N_LOANS, Options, Params
 from .economics import level_of, load_share
-
-# Monthly draws of the cash book (purposes 8-15 are free for monthly draws below ADOPT = 16).
-INSPECT, COMMITTEE, DEFAULT = 9, 10, 11
 
 
 @njit(cache=True, inline="always")
@@ -214,14 +210,14 @@ def seen_level(f, opts: Options, p: Params) -> int:
 def penalties_paid(f, key: int, month: int, opts: Options, p: Params) -> float:
     """Penalties an inspection finds this month, and the committee's fine for an over-strength inlet."""
     paid = 0.0
-    if p.inspection_rate > 0.0 and rng.draw(key, INSPECT) < p.inspection_rate:
+    if p.inspection_rate > 0.0 and rng.draw(key, rng.INSPECT) < p.inspection_rate:
         level = seen_level(f, opts, p)
         if level < 1:
             paid += p.penalty
         if p.mandate_level > 0 and month >= p.mandate_deadline_month and level < p.mandate_level:
             paid += p.mandate_penalty
     if (f.connected and p.common_plant_committee_penalty > 0.0
-            and rng.draw(key, COMMITTEE) < p.common_plant_committee_monitoring
+            and rng.draw(key, rng.COMMITTEE) < p.common_plant_committee_monitoring
             and load_share(f.operating, opts) > p.inlet_max_load):
         paid += p.common_plant_committee_penalty
     return paid
@@ -246,7 +242,7 @@ def month_book(f, key: int, month: int, opts: Options, p: Params, water_cost: fl
     f.cf_drawings = drawings + max(0.0, above)  # nothing is kept above the firm's normal free cash
     settle(f)
     if f.service > 0.0 and p.default_hazard > 0.0:
-        if rng.draw(key, DEFAULT) < p.default_hazard:
+        if rng.draw(key, rng.DEFAULT) < p.default_hazard:
             default_loans(f)
     if f.cash < 0.0 and result < 0.0:  # losing money with nothing left to lose
         f.arrears += 1

@@ -33,9 +33,22 @@ discount, if it can finance its upfront part
 :math:`S \ge S^* = \max(\theta, 1 - (z + \ell)/(1 - g))`:
 public co-finance (grant share *g*, interest-free share *z*) and the
 consortium loan share :math:`\ell` lower the threshold. It is ready after the
-construction delay; pledgers then connect and late joiners (free riders) may
-connect at the same price. The plant runs when its connected members' exposure
-to penalties and buyers exceeds its operating cost.
+construction delay; late joiners (free riders, and non-members under a
+mandate) may apply at the same price. The plant runs when its connected
+members' exposure to penalties and buyers exceeds its operating cost.
+
+**Admit** (each built plant, at the end of every month). The plant is designed
+for its members' flow when proposed, and takes no more: the month's applicants
+(its founders in the month it is ready, late joiners afterwards) are queued
+members first, then non-members, each in the order of a keyed random draw,
+and admitted while their flow fits the capacity not yet committed; the others'
+pledges are withdrawn, so they fall back on their own options (or, under a
+mandate, another route). Admitted firms connect at the start of the next
+month. A full plant takes no pledges (:func:`~adoptsim.rules.plant_terms.has_room`).
+This is an assumption: the sources describe mills connected to a common plant,
+not what a full one does. An operator that connects firms beyond capacity
+treats only part of their effluent, so counting all of it as treated would
+overstate what the plant achieves; refusing them keeps the count honest.
 
 **Leave** (a firm whose survival choice, :mod:`adoptsim.rules.survival`, is
 an exit): into the park if it was granted a plot, else its fallback (move
@@ -55,7 +68,8 @@ from .cashbook import borrow, borrow_for, carry_out, default_loans, leave_site, 
 from .economics import (acceptance_probability, cash_payback, committee_penalty, credit_of, exit_threat,
                         expected_penalty, level_of)
 from .finance import financing, interest
-from .plant_terms import plant_loans, plant_terms
+from .capacity import ranked
+from .plant_terms import has_room, plant_loans, plant_terms
 from .survival import relocation_costs
 
 
@@ -118,7 +132,7 @@ def consider_plant(f, key: int, b, month: int, opts: Options, p: Params, water_c
     """A member weighs pledging to its body's plant (proposed or being built) or, once built, connecting to it."""
     if b.state != PLANT_PLEDGING and b.state != PLANT_BUILDING and b.state != PLANT_BUILT:
         return
-    if f.pledged:
+    if f.pledged or not has_room(f, b):
         return
     if not p.common_plant_organising and rng.draw(key, rng.PLEDGE_ATTEND) >= p.attention:
         return
@@ -216,6 +230,51 @@ def plant_month(b, month: int, p: Params) -> None:
         b.capacity = b.member_flow
     if b.state == PLANT_BUILT:
         b.operating = b.exposure >= p.cp_opex_per_m3 * b.connected_flow
+
+
+@njit(cache=True, inline="always")
+def applies(f, bodies) -> bool:
+    """Whether firm ``f`` waits for its body's built plant to admit it (pledged, not yet connected)."""
+    return f.status == ACTIVE and f.body >= 0 and f.pledged and not f.connected and bodies[f.body].state == PLANT_BUILT
+
+
+@njit(cache=True)
+def admit(bodies, firms, month: int, p: Params) -> None:
+    """Each built plant admits this month's applicants while their flow fits its capacity; it refuses the rest.
+
+    Reads the month's tally (``connected_flow``) and writes ``committed_flow``.
+    The queue (members first, then by a draw keyed by firm and month) does not
+    depend on firm order. A refused firm's pledge is withdrawn, and a
+    non-member leaves the body it joined for the plant.
+    """
+    for j in range(bodies.shape[0]):
+        bodies[j].committed_flow = bodies[j].connected_flow
+    n_req = 0
+    for i in range(firms.shape[0]):
+        if applies(firms[i], bodies):
+            n_req += 1
+    if n_req == 0:
+        return
+    req = np.empty(n_req, np.int64)
+    keys = np.empty(n_req)
+    ids = np.empty(n_req, np.int64)
+    j = 0
+    for i in range(firms.shape[0]):
+        f = firms[i]
+        if applies(f, bodies):
+            req[j] = i
+            ids[j] = f.id
+            keys[j] = (0.0 if f.member else 1.0) + rng.draw(rng.stream(p.seed, f.id, month), rng.ADMIT)
+            j += 1
+    for j in ranked(keys, ids):
+        f = firms[req[j]]
+        b = bodies[f.body]
+        if has_room(f, b):
+            b.committed_flow += f.water_use
+        else:
+            f.pledged = False
+            if not f.member:
+                f.body = -1
 
 
 @njit(cache=True, inline="always")

@@ -20,8 +20,6 @@ from .economics import (acceptance_probability, annual_benefit, cash_payback, co
 from .finance import financing, interest
 from .survival import ROUTE_PLANT, ROUTE_STAY, choose_route, take_route, under_notice
 
-VISIT = 8  # monthly draw: visits a demonstration site this month
-
 
 @njit(cache=True, inline="always")
 def option_payback(f, k: int, month: int, opts: Options, p: Params, water_cost: float) -> tuple:
@@ -90,7 +88,7 @@ def firm_month(f, month: int, opts: Options, p: Params, sig: Signals, here, b) -
     if f.status != ACTIVE:
         return
     if f.body >= 0:
-        if f.pledged and not f.connected and b.state == PLANT_BUILT:
+        if f.pledged and not f.connected and b.state == PLANT_BUILT:  # admitted last month (rules.collective.admit)
             connect(f, b, p)
         running = f.connected and b.operating
         f.plant_level = p.cp_level if running else 0
@@ -110,15 +108,11 @@ def firm_month(f, month: int, opts: Options, p: Params, sig: Signals, here, b) -
         route, k = choose_route(f, b, month, opts, p, sig.water_cost)
         take_route(f, key, route, k, p)
         if route == ROUTE_PLANT:
-            f.body = b.id  # a non-member joins its locality's plant
-            if b.state == PLANT_BUILT:
-                connect(f, b, p)
+            f.body = b.id  # a non-member joins its locality's plant (a built one admits it at the month's end)
         if route != ROUTE_STAY:
             return
-    if f.body >= 0 and not f.connected:
+    if f.body >= 0 and not f.connected:  # a late joiner's pledge to a built plant is its application
         consider_plant(f, key, b, month, opts, p, sig.water_cost)
-        if f.pledged and b.state == PLANT_BUILT:  # a late joiner connects at once
-            connect(f, b, p)
 
     member = f.member
     contact_p = sig.outreach_member if member else sig.outreach_other
@@ -127,7 +121,7 @@ def firm_month(f, month: int, opts: Options, p: Params, sig: Signals, here, b) -
     if contacted:
         f.reached = True
     visit_p = here.visit if here.demo else (sig.visit_member if member else sig.visit_other)
-    visited = visit_p > 0.0 and rng.draw(key, VISIT) < visit_p
+    visited = visit_p > 0.0 and rng.draw(key, rng.VISIT) < visit_p
     peer = (1.0 - p.locality_weight) * sig.share_all + p.locality_weight * here.share
 
     fined = f.cf_penalty > 0.0  # the inspector (or committee) names what would have passed

@@ -6,14 +6,19 @@ an interest-free public loan :math:`Z = zC` and a consortium bank loan
 flow (of the design flow) or equal. It pays upfront
 :math:`\omega_i (C - G - Z - L)` plus the connection fee (and the non-member
 fee if it is not a member), and takes on :math:`\omega_i (Z + L)` of the
-plant's loans, repaid like its own loans (``rules/cashbook.py``).
+plant's loans, repaid like its own loans (``rules/cashbook.py``). A built
+plant takes firms up to its capacity (:func:`has_room`,
+:func:`adoptsim.rules.collective.admit`).
 """
 
 from __future__ import annotations
 
 from numba import njit
 
-from ..state import Params
+from ..state import PLANT_BUILT, Params
+
+#: relative slack of the capacity check (flows summed in different orders differ in the last bits)
+ROOM_TOLERANCE = 1e-10
 
 
 @njit(cache=True, inline="always")
@@ -52,3 +57,10 @@ def plant_loans(f, b, p: Params) -> tuple:
     if total <= 0.0:
         return 0.0, 0.0, 0.0
     return total, p.bank_rate * pooled / total, free / total
+
+
+@njit(cache=True, inline="always")
+def has_room(f, b) -> bool:
+    """Whether the body's plant could take the firm's effluent: always while it is being planned or built
+    (its founders are admitted when it is ready), and once built if its capacity not yet committed holds it."""
+    return b.state != PLANT_BUILT or b.committed_flow + f.water_use <= b.capacity * (1.0 + ROOM_TOLERANCE)

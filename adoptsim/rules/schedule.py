@@ -4,7 +4,7 @@ A month is a fixed sequence of phases. Each phase may be switched off for the
 whole run by a ``guard`` on the parameters (the exit and collective phases
 cannot act in most scenarios, so both engines skip them); then a
 whole-cluster function prepares it (the month's signals, park plots, the
-vendor queue, the bodies' tallies, the outcome row); then every agent of one
+vendor queue, the bodies' tallies, plant admissions, the outcome row); then every agent of one
 kind acts through one method, which runs one per-agent rule.
 
 Both engines read this module:
@@ -36,7 +36,7 @@ from numba import njit
 from ..record import record
 from ..state import ClusterCosts, Options, Params, Series, Signals
 from .capacity import allocate, allot_plots
-from .collective import bodies_active, exits_possible, leave, plant_month, tally
+from .collective import admit, bodies_active, exits_possible, leave, plant_month, tally
 from .decision import adopt, firm_month, home_of
 from .signals import cluster_signals
 
@@ -90,12 +90,19 @@ def body_tallies(month: int, firms, bodies, opts: Options, p: Params, cost: Clus
     tally(bodies, firms, month, opts, p)
 
 
+@njit(cache=True)
+def plant_admissions(month: int, firms, bodies, opts: Options, p: Params, cost: ClusterCosts, out: Series) -> None:
+    """Each built plant admits the month's applicants up to its capacity (they connect next month)."""
+    admit(bodies, firms, month, p)
+
+
 #: The month, in order. ``record`` writes outcome row ``month`` from the state the phases left.
 PHASES: tuple[Phase, ...] = (
     Phase("decide", None, month_signals, "firms", "decide", firm_month),
     Phase("move", exits_possible, park_plots, "firms", "move", leave),
     Phase("install", None, vendor_queue, "firms", "install", adopt),
     Phase("bodies", bodies_active, body_tallies, "bodies", "step", plant_month),
+    Phase("admit", bodies_active, plant_admissions, "", "", None),
     Phase("record", None, record, "", "", None),
 )
 
@@ -122,4 +129,6 @@ def step_month(month: int, firms, bodies, opts: Options, p: Params, cost: Cluste
         body_tallies(month, firms, bodies, opts, p, cost, out)
         for j in range(bodies.shape[0]):
             plant_month(bodies[j], month, p)
+    if bodies_active(p):  # admit
+        plant_admissions(month, firms, bodies, opts, p, cost, out)
     record(month, firms, bodies, opts, p, cost, out)  # record

@@ -22,8 +22,10 @@ The routes:
   falls and the firm keeps its margin beyond it;
 * **comply alone**: install an option reaching the level (asks a vendor);
 * **common plant**: pledge to, or join, its chapter's plant (proposed, being
-  built or built; a non-member pays the non-member fee): a pledger is not
-  closed while its plant is pledged for or built;
+  built or built, if it has room; a non-member pays the non-member fee): a
+  pledger is not closed while its plant is pledged for or built, and a built
+  plant admits it at the month's end if its flow still fits
+  (:func:`~adoptsim.rules.collective.admit`);
 * **park**, **move out** (losing ``away_margin_loss`` of its margin) and
   **close** (value 0), once closures have begun.
 
@@ -40,7 +42,7 @@ from ..state import (EXIT_AWAY, EXIT_CLOSE, EXIT_NONE, EXIT_PARK, FIN_NONE, NEVE
 from .cashbook import running_savings
 from .economics import expected_penalty, has, level_of, mandate_credence, net_cost, option_income
 from .finance import financing
-from .plant_terms import plant_loans, plant_terms
+from .plant_terms import has_room, plant_loans, plant_terms
 
 ROUTE_STAY, ROUTE_COMPLY, ROUTE_PLANT, ROUTE_PARK, ROUTE_AWAY, ROUTE_CLOSE = 0, 1, 2, 3, 4, 5
 
@@ -65,9 +67,10 @@ def relocation_costs(f, p: Params) -> tuple:
 
 
 @njit(cache=True, inline="always")
-def plant_open(b, p: Params) -> bool:
-    """Whether the body's plant takes pledges or connections and gives the mandated level."""
-    return (b.state == PLANT_PLEDGING or b.state == PLANT_BUILDING or b.state == PLANT_BUILT) and p.cp_level >= p.mandate_level
+def plant_open(f, b, p: Params) -> bool:
+    """Whether the body's plant takes the firm's pledge (it has room) and gives the mandated level."""
+    return ((b.state == PLANT_PLEDGING or b.state == PLANT_BUILDING or b.state == PLANT_BUILT)
+            and p.cp_level >= p.mandate_level and has_room(f, b))
 
 
 @njit(cache=True, inline="always")
@@ -103,7 +106,7 @@ def choose_route(f, b, month: int, opts: Options, p: Params, water_cost: float) 
         v = route_value(h, base + running - expected_penalty(new_level, month, h, p) / 12.0, net - loan, loan, rate, p)
         if v > best_v:
             best, best_k, best_v = ROUTE_COMPLY, k, v
-    if plant_open(b, p) and not f.connected:  # a firm on an idle plant cannot join it again
+    if plant_open(f, b, p) and not f.connected:  # a firm on an idle plant cannot join it again
         total, upfront = plant_terms(f, b, p)
         kind, loan, rate = financing(f, upfront, p)
         if kind != FIN_NONE:
