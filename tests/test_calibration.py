@@ -170,7 +170,8 @@ def test_shipped_config_binds_to_its_targets():
     assert {t.id for t in problem.fit} == {"lahore-audit-implemented", "moradabad-act-among-reached",
                                            "moradabad-acted-by-2017", "moradabad-aware-2017",
                                            "moradabad-pattern-members", "moradabad-pattern-practice-first",
-                                           "taihu-pattern-upgrades-when-open", "moradabad-pattern-finance-small"}
+                                           "taihu-pattern-upgrades-when-open", "moradabad-pattern-finance-small",
+                                           "moradabad-pattern-s-curve"}
     assert "moradabad-reached-2017" in {t.id for t in problem.check}
     assert 4 <= len(problem.parameters) <= 6
     assert problem.scenarios["lahore-audit"].n_firms == 35
@@ -182,6 +183,8 @@ def test_shipped_config_binds_to_its_targets():
     assert (relaxed.n_firms, relaxed.months, relaxed.levers.expansion_rule.blocks_new_lines) == (460, 120, False)
     finance = problem.scenarios["moradabad-finance"]  # pattern 4's setting: the baseline, no finance, six years
     assert (finance.n_firms, finance.months, finance.levers.green_finance.enabled) == (1000, 72, False)
+    s_curve = problem.scenarios["moradabad-s-curve"]  # pattern 1's setting: the baseline, 2,000 firms, 20 years
+    assert (s_curve.n_firms, s_curve.months, s_curve.levers.outreach.reach_per_month) == (2000, 240, 0.0)
     for name, spec in problem.parameters.items():
         assert spec.source, name
     assert problem.fingerprint() == build_problem(load_config(SHIPPED)).fingerprint()

@@ -11,7 +11,7 @@ from adoptsim.calibrate.simulator import Simulator, Statistic, pattern_statistic
 from adoptsim.population import build_world
 from adoptsim.scenario import with_overrides
 from adoptsim.sweep.work import run_replicate
-from conftest import scenario
+from conftest import FRICTIONLESS, scenario
 from test_calibration import SHIPPED
 
 
@@ -112,3 +112,31 @@ def test_finance_pattern_statistic_is_pattern_4s_verdict_on_two_arms_with_one_se
     with pytest.raises(ValueError, match="without green finance"):
         run_statistics(with_overrides(scenario(cluster="moradabad", n_firms=50, months=12), **FINANCE_ARM),
                        [Statistic("f", "s", "pattern_finance_helps_small", 12)])
+
+
+def _is_s(share: np.ndarray) -> bool:
+    """Pattern 1's test written out by hand: 12-month mean growth peaks after year 1 and before the last year,
+    and first- and last-year growth are below a third of that peak."""
+    growth = np.diff(share)
+    smooth = np.array([growth[j:j + 12].mean() for j in range(len(growth) - 11)])
+    peak, centre = smooth.max(), int(np.argmax(smooth)) + 6
+    return bool(peak > 0 and growth[:12].mean() < peak / 3 and growth[-12:].mean() < peak / 3
+                and 12 < centre < len(growth) - 12)
+
+
+def test_s_curve_pattern_statistic_is_pattern_1s_test_on_the_run():
+    """Pattern 1 inside the distance: 1 iff the replicate's own adoption curve is an S. Word of mouth makes one
+    (slow start, then levelling off as the market saturates); spontaneous awareness alone does not (growth is
+    fastest at the start)."""
+    from adoptsim.validate.patterns import s_curve
+
+    stat = [Statistic("s", "s", "pattern_s_shaped", 120)]
+    seen = set()
+    for p, q in ((0.001, 0.4), (0.05, 0.0)):
+        sc = scenario(**FRICTIONLESS, n_firms=1000, months=120, seed=5, p_innovation=p, q_imitation=q)
+        share = np.asarray(run_replicate(sc)["share_adopted"], float)
+        expected = float(_is_s(share))
+        assert s_curve(share)[0] == bool(expected)
+        assert run_statistics(sc, stat)["s"] == expected
+        seen.add(expected)
+    assert seen == {0.0, 1.0}

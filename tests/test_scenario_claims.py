@@ -90,14 +90,14 @@ CLAIMS: dict[str, tuple[str, Callable[[], bool]]] = {
         lambda: paired("kanpur-zld-relocation-finance", "kanpur-zld-relocation", "park")
         and paired("kanpur-zld-relocation", "kanpur-zld-relocation-finance", "closed")),
     "lahore-baseline": (
-        "It shows: with no project few firms adopt anything within ten years (about 1-10 %): the practice package "
+        "It shows: with no project few firms adopt anything within ten years (about 1-20 %): the practice package "
         "pays back in about 9 months, longer than most owners wait.",
-        lambda: ((0.005 < (o := outcomes("lahore-baseline"))["adopted"]) & (o["adopted"] < 0.15)).all()),
+        lambda: ((0.005 < (o := outcomes("lahore-baseline"))["adopted"]) & (o["adopted"] < 0.2)).all()),
     "lahore-green-finance": (
-        "It shows: the scheme adds little (under 2 points in every run): the firms it could move pay from their own "
+        "It shows: the scheme adds little (under 3 points in every run): the firms it could move pay from their own "
         "cash first, and the rest rarely reach a loan.",
         lambda: (0 <= (gain := outcomes("lahore-green-finance")["adopted"] - outcomes("lahore-baseline")["adopted"])).all()
-        and (gain < 0.02).all()),
+        and (gain < 0.03).all()),
     "lahore-sindh-package": (
         "It shows: the package raises adoption above the baseline in every run.",
         lambda: paired("lahore-sindh-package", "lahore-baseline", "adopted")),

@@ -14,6 +14,9 @@ can never shadow the standard library's ``abc`` module.)
   (``distance = "pnorm"``), or pyabc's :class:`AdaptivePNormDistance`
   (``"adaptive"``: weights re-estimated each generation; then the threshold is
   no longer in half-widths).
+* Proposal: pyabc's kernel (``transition``), optionally mixed with the prior
+  (``prior_mixture``, :class:`~adoptsim.calibrate.proposal.PriorMixture`) so
+  that importance weights stay bounded and the effective sample size with them.
 * Threshold: the ``epsilon_quantile`` of the last generation's distances,
   never below ``minimum_epsilon`` (:class:`FloorQuantileEpsilon`), so the last
   generation runs at exactly the requested tolerance.
@@ -41,6 +44,7 @@ import pyabc
 from pyabc.epsilon import QuantileEpsilon
 
 from .problem import Problem
+from .proposal import PriorMixture
 
 log = logging.getLogger("adoptsim.calibrate")
 
@@ -75,10 +79,15 @@ def make_distance(problem: Problem):
 
 
 def make_transition(problem: Problem):
+    """pyabc's perturbation kernel, mixed with the prior when ``abc.prior_mixture`` > 0 (:mod:`.proposal`)."""
     abc = problem.config.config.abc
     if abc.transition == "local":
-        return pyabc.LocalTransition(scaling=abc.transition_scaling)
-    return pyabc.MultivariateNormalTransition(scaling=abc.transition_scaling)
+        kernel = pyabc.LocalTransition(scaling=abc.transition_scaling)
+    else:
+        kernel = pyabc.MultivariateNormalTransition(scaling=abc.transition_scaling)
+    if abc.prior_mixture > 0.0:
+        return PriorMixture(kernel, make_prior(problem), abc.prior_mixture)
+    return kernel
 
 
 @contextmanager

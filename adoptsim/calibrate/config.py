@@ -27,6 +27,7 @@ and the key::
     min_acceptance_rate = 0.02          # also caps one generation at population_size / rate evaluations
     transition = "multivariate_normal"  # pyabc perturbation kernel: multivariate_normal | local
     transition_scaling = 1.0            # bandwidth multiplier (> 1: wider proposals, steadier weights)
+    prior_mixture = 0.0                 # share of proposals from the prior (> 0: bounded weights, steadier ESS)
     replicates = 1                      # simulations per scenario per particle (statistics averaged;
                                         # pattern statistics: the share of replicates passing)
     predictive_draws = 100              # posterior (and prior) draws for the predictive check
@@ -106,6 +107,8 @@ class ABCSettings(_Strict):
     min_acceptance_rate: float = Field(0.0, ge=0, le=1)
     transition: Literal["multivariate_normal", "local"] = "multivariate_normal"
     transition_scaling: float = Field(1.0, gt=0, le=10)
+    prior_mixture: float = Field(0.0, ge=0, lt=1, description="share of proposals drawn from the prior "
+                                 "(defensive importance sampling: no weight above 1/share of a prior draw's)")
     replicates: int = Field(1, ge=1, le=100)
     predictive_draws: int = Field(100, ge=10, le=100_000)
 

@@ -53,10 +53,12 @@ class Problem:
     def fingerprint(self) -> str:
         """Same fingerprint = same inference problem (the budget may differ: it can be extended)."""
         cfg = self.config.config
+        budget = {"max_generations", "max_walltime_minutes", "minimum_epsilon", "min_acceptance_rate",
+                  "predictive_draws"}
+        unset = {"prior_mixture"} if cfg.abc.prior_mixture == 0.0 else set()  # runs from before it existed match
         return fingerprint({
             "seed": cfg.calibration.seed,
-            "abc": cfg.abc.model_dump(exclude={"max_generations", "max_walltime_minutes", "minimum_epsilon",
-                                               "min_acceptance_rate", "predictive_draws"}),
+            "abc": cfg.abc.model_dump(exclude=budget | unset),
             # the fitted parameters' base values are overridden by every particle: leave them out, so that
             # regenerating calibrated defaults does not turn the same problem into a "different" one
             "scenarios": {sid: sc.model_dump(exclude={"name": True, "description": True,

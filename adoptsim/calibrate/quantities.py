@@ -23,6 +23,8 @@ COHORT = "cohort_share_adopted_among_reached"
 #: Pattern statistics read from a calibration run at ``month``: 1 if the run reproduces the pattern, 0 if not,
 #: so averaged over replicates the pass rate (pattern number of adoptsim validate, same thresholds).
 PATTERN_STATISTICS = {
+    "pattern_s_shaped": 1,             # one run's adoption curve: slow first year, interior growth peak, and
+                                       # first- and last-year growth below a third of the peak
     "pattern_members_adopt_more": 2,   # members (demo sites excluded) adopt >= 1.2x as often as non-members
     "pattern_practice_first": 3,       # the practice package's gain since month 0 leads every other option's
                                        # every month and ends >= 2x ahead (pilots placed at month 0 excluded)

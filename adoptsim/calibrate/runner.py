@@ -267,8 +267,8 @@ def _calibrate(cfg, problem: Problem, out: Path, workers: int, dask: str | None,
     if ess < 0.2 * len(post):
         warnings.append(f"the last generation's effective sample size is {ess:.0f} of {len(post)} particles: "
                         "a few particles carry most of the weight, so quantiles are rough; continue the run "
-                        "(raise max_generations or max_walltime_minutes) or widen the proposals "
-                        "(abc.transition_scaling)")
+                        "(raise max_generations or max_walltime_minutes), widen the proposals "
+                        "(abc.transition_scaling) or mix them with the prior (abc.prior_mixture)")
 
     files: dict[str, Path] = {"db": db, "run": state_path}
 

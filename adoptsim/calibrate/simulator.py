@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..validate.patterns import (FINANCE_ARM, MEMBER_RATIO, PRACTICE_LEAD, UPGRADE_SHARE, finance_helps_small,
-                                 shares_by_size, upgrade_option)
+                                 s_curve, shares_by_size, upgrade_option)
 from .targets import COHORT, COUNT_COLUMNS, PATTERN_STATISTICS, Target
 
 
@@ -75,6 +75,8 @@ def volunteer_selector(n: int, by: str = "horizon"):
 def pattern_statistic(quantity: str, world, cols: dict, month: int) -> float:
     """1.0 if the run reproduces the pattern ``quantity`` names (by ``month``), else 0.0."""
     f = world.firms
+    if quantity == "pattern_s_shaped":
+        return float(s_curve(np.asarray(cols["share_adopted"][: month + 1], float))[0])
     if quantity == "pattern_members_adopt_more":
         adopted, other = f.adopted != 0, ~f.demo
         members, non = f.member & other, ~f.member & other

@@ -150,17 +150,9 @@ def s_shaped(params: Mapping[str, Any] | None = None, replicates: int = 6) -> Pa
     seeds = _seeds(1, replicates)
     worlds = _runs(_scenario(design, params or {}), seeds)
     share = _mean_curve(worlds)
-    growth = np.diff(share)                      # growth[t - 1]: month t
-    peak, peak_month = _growth_peak(share)
-    months = len(growth)
-    first, last = float(growth[:12].mean()), float(growth[-12:].mean())
-    slow_start, levels_off = first < peak / 3, last < peak / 3
-    interior = 12 < peak_month < months - 12
-    ok = peak > 0 and slow_start and levels_off and interior
+    ok, problems, (first, peak, peak_month, last) = s_curve(share)
     alone = _mean_curve(_runs(_scenario(design, params or {}, SOCIAL_OFF), seeds))
     _, alone_month = _growth_peak(alone)
-    problems = [s for s, bad in (("no slow start", not slow_start), ("no levelling off", not levels_off),
-                                 ("the peak is at an end", not interior)) if bad]
     text = (f"Adoption grows by {_pct(first)} of firms a month in the first year, fastest around month "
             f"{peak_month} ({_pct(peak)} a month) and by {_pct(last)} a month in the last year"
             + ("; nobody adopts" if peak <= 0 else "" if ok else f"; not an S: {', '.join(problems)}")
@@ -176,6 +168,20 @@ def s_shaped(params: Mapping[str, Any] | None = None, replicates: int = 6) -> Pa
                          "years", "share adopted", dashed=("social influence knocked out",)),
                    effect="peak_delay_from_social",
                    contrast="months by which social influence delays the fastest growth (S-shape: > 0)")
+
+
+def s_curve(share: np.ndarray) -> tuple[bool, list[str], tuple[float, float, int, float]]:
+    """Pattern 1's test of one cumulative adoption curve (monthly shares from month 0): (S-shaped, what fails,
+    (first-year growth, peak growth, peak month, last-year growth)). The calibration applies it to single runs."""
+    growth = np.diff(share)                      # growth[t - 1]: month t
+    peak, peak_month = _growth_peak(share)
+    first, last = float(growth[:12].mean()), float(growth[-12:].mean())
+    slow_start, levels_off = first < peak / 3, last < peak / 3
+    interior = 12 < peak_month < len(growth) - 12
+    ok = bool(peak > 0 and slow_start and levels_off and interior)
+    problems = [s for s, bad in (("no slow start", not slow_start), ("no levelling off", not levels_off),
+                                 ("the peak is at an end", not interior)) if bad]
+    return ok, problems, (first, peak, peak_month, last)
 
 
 SOCIAL_OFF = dict(q_imitation=0.0, q_association=0.0, learn_peer=0.0)
