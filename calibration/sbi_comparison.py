@@ -135,11 +135,11 @@ def npe(table_path: str, truths: int, seed: int, out: str, samples: int = 4000) 
 
 
 def _width_ratio(problem, name: str, lo, hi):
-    """Interval width / prior 90 % width on the prior's scale (the README's definition)."""
-    spec = problem.parameters[name]
-    f = np.log if spec.log_scale else np.asarray
-    d = spec.scipy()
-    return (f(hi) - f(lo)) / float(f(d.ppf(Q[1])) - f(d.ppf(Q[0])))
+    """Interval width / prior 90 % width on the prior's scale (the README's definition, report.identifiability's)."""
+    from adoptsim.calibrate.report import prior_width_90
+
+    f = np.log if problem.parameters[name].log_scale else np.asarray
+    return (f(hi) - f(lo)) / prior_width_90(problem, name)
 
 
 def report(table_path: str, npe_dir: str, truths: int, k: int, published: str) -> None:

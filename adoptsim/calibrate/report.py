@@ -71,15 +71,20 @@ def posterior_summary(post: pd.DataFrame, problem: Problem) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def prior_width_90(problem: Problem, name: str) -> float:
+    """The prior's 90 % width of parameter ``name``, on the scale it is sampled on (log for log priors)."""
+    f = _scale(problem, name)
+    d = problem.parameters[name].scipy()
+    return float(f(d.ppf(Q_HI)) - f(d.ppf(Q_LO)))
+
+
 def identifiability(post: pd.DataFrame, problem: Problem) -> pd.DataFrame:
     rows = []
     w = post["weight"].to_numpy()
     names = list(problem.parameters)
     scaled = {n: _scale(problem, n)(post[n].to_numpy()) for n in names}
     for name, spec in problem.parameters.items():
-        f = _scale(problem, name)
-        d = spec.scipy()
-        prior_w = float(f(d.ppf(Q_HI)) - f(d.ppf(Q_LO)))
+        prior_w = prior_width_90(problem, name)
         lo, hi = weighted_quantile(scaled[name], w, [Q_LO, Q_HI])
         ratio = float((hi - lo) / prior_w)
         best, r_best = "", 0.0

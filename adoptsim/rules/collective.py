@@ -247,8 +247,12 @@ def admit(bodies, firms, month: int, p: Params) -> None:
     depend on firm order. A refused firm's pledge is withdrawn, and a
     non-member leaves the body it joined for the plant.
     """
+    built = False
     for j in range(bodies.shape[0]):
         bodies[j].committed_flow = bodies[j].connected_flow
+        built |= bodies[j].state == PLANT_BUILT
+    if not built:  # nobody can apply: skip the pass over the firms
+        return
     n_req = 0
     for i in range(firms.shape[0]):
         if applies(firms[i], bodies):
