@@ -14,16 +14,17 @@ from __future__ import annotations
 from numba import njit
 
 from .rules.schedule import step_month, water_cost_before
-from .state import ClusterCosts, Options, Params, Series
+from .state import ClusterCosts, Options, Params, Series, new_work
 
 __all__ = ["simulate", "step_month", "water_cost_before"]
 
 
 @njit(cache=True)
 def _simulate(firms, bodies, opts: Options, p: Params, cost: ClusterCosts, out: Series, first: int, last: int) -> None:
-    """Months ``first``..``last`` in one compiled call."""
+    """Months ``first``..``last`` in one compiled call, with one working memory (the first month takes its census)."""
+    work = new_work(firms.shape[0], p.n_localities)
     for month in range(first, last + 1):
-        step_month(month, firms, bodies, opts, p, cost, out)
+        step_month(month, firms, bodies, opts, p, cost, out, work)
 
 
 def simulate(firms, opts: Options, p: Params, cost: ClusterCosts, out: Series, bodies=None, first: int = 1,
@@ -32,7 +33,9 @@ def simulate(firms, opts: Options, p: Params, cost: ClusterCosts, out: Series, b
 
     ``bodies`` are the collective bodies of :func:`adoptsim.population.build_world`;
     when omitted they are rebuilt from the firms (the same initial state, so only
-    valid with ``first = 1``). A run split into consecutive ranges equals one run.
+    valid with ``first = 1``). A run split into consecutive ranges equals one run: each call counts the firm
+    table afresh for its first month's signals (the firms may have been changed between calls) and carries the
+    census the record pass takes from month to month after that.
     """
     if bodies is None:
         if first != 1:

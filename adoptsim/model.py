@@ -213,7 +213,7 @@ class AdoptionModel(mesa.Model):
         """Run month ``self.month`` on the chosen engine."""
         m, p = self.month, self.params
         if self.engine == "numba":
-            kernel.step_month(m, self.firms, self.bodies, self.options, p, self._cost, self.series)
+            kernel.simulate(self.firms, self.options, p, self._cost, self.series, self.bodies, first=m, last=m)
         else:
             args = (m, self.firms, self.bodies, self.options, p, self._cost, self.series)
             groups = {"firms": self.firm_agents, "bodies": self.body_agents}

@@ -18,7 +18,8 @@ from __future__ import annotations
 from numba import njit
 
 from .rules.economics import level_of
-from .state import ACTIVE, PAID_AT_ADOPTION, PLANT_BUILT, ClusterCosts, Cost, Options, Params, Series
+from .rules.signals import clear_census, count_firm
+from .state import ACTIVE, PAID_AT_ADOPTION, PLANT_BUILT, ClusterCosts, Cost, MonthWork, Options, Params, Series
 
 
 @njit(cache=True, inline="always")
@@ -35,10 +36,14 @@ def required_level(month: int, p: Params) -> int:
 
 
 @njit(cache=True)
-def record_firms(month: int, firms, opts: Options, p: Params, out: Series) -> int:
+def record_firms(month: int, firms, opts: Options, p: Params, out: Series, work: MonthWork | None = None) -> int:
     """Counts, physical outcomes, private money, the cash book's totals (cash, debt, arrears, defaults, losses,
-    penalties) and per-firm public costs; returns this month's contacts."""
+    penalties) and per-firm public costs; returns this month's contacts. With ``work``, takes the census of the
+    month's end state there in the same pass (:func:`~adoptsim.rules.signals.count_firm`)."""
     K = len(opts.capex_fixed)
+    if work is not None:
+        census = work.census
+        clear_census(census)
     required = required_level(month, p)
     n_contacts = 0
     acc_private_investment = out.private_investment[month]
@@ -81,6 +86,8 @@ def record_firms(month: int, firms, opts: Options, p: Params, out: Series) -> in
     acc_insolvencies = out.insolvencies[month]
     for i in range(firms.shape[0]):
         f = firms[i]
+        if work is not None:
+            count_firm(census[f.locality], f, K)
         if f.contacted:
             n_contacts += 1
         acc_private_investment += f.spent
@@ -208,6 +215,8 @@ def record_firms(month: int, firms, opts: Options, p: Params, out: Series) -> in
     out.in_arrears[month] = acc_in_arrears
     out.defaults[month] = acc_defaults
     out.insolvencies[month] = acc_insolvencies
+    if work is not None:
+        work.census_month[0] = month
     return n_contacts
 
 
@@ -254,9 +263,10 @@ def record_cluster_costs(month: int, n_contacts: int, cost: ClusterCosts, out: S
 
 
 @njit(cache=True)
-def record(month: int, firms, bodies, opts: Options, p: Params, cost: ClusterCosts, out: Series) -> None:
-    """Write outcome row ``month`` from the state at the end of the month."""
-    n_contacts = record_firms(month, firms, opts, p, out)
+def record(month: int, firms, bodies, opts: Options, p: Params, cost: ClusterCosts, out: Series,
+           work: MonthWork | None = None) -> None:
+    """Write outcome row ``month`` from the state at the end of the month (and the census into ``work``)."""
+    n_contacts = record_firms(month, firms, opts, p, out, work)
     record_bodies(month, bodies, out)
     record_water(month, p, out)
     record_cluster_costs(month, n_contacts, cost, out)

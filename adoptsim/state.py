@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 
 # The public cost ledger (columns of Series.public_cost) and the recorded arrays are declared in the outcome table.
 from .outcome_table import PAID_AT_ADOPTION, PUBLIC, SERIES, Cost, dim_sizes  # noqa: F401
@@ -292,6 +293,46 @@ LOCALITY_FIELDS = (
 #: loop hands each firm its row without reference counting (arrays inside an inlined rule's tuple argument cost
 #: an atomic increment and decrement per firm and array).
 LOCALITY_DTYPE = np.dtype([(name, dtype) for name, dtype, _ in LOCALITY_FIELDS], align=True)
+
+
+
+CENSUS_FIELDS = (
+    ("firms", np.int64, "every initial firm of the locality, wherever it is now"),
+    ("adopters", np.int64, "firms that installed any option"),
+    ("members", np.int64, "association members"),
+    ("member_adopters", np.int64, "members that installed any option"),
+    ("member_demo", np.bool_, "a member there is a demonstration site"),
+    ("demo", np.bool_, "a demonstration site is there"),
+    ("sites", np.int64, "demonstration sites still active at their site"),
+    ("option", (np.int64, (MAX_OPTIONS,)), "firms that installed option k"),
+    ("dropped", (np.int64, (MAX_OPTIONS,)), "of those, firms that left it idle or closed"),
+)
+#: One row per locality: the counts of the firm table the month's signals are computed from
+#: (:mod:`adoptsim.rules.signals`). A record per locality, like the locality table, so the record pass adds a firm
+#: to its row without reference counting.
+CENSUS_DTYPE = np.dtype([(name, dtype) for name, dtype, _ in CENSUS_FIELDS], align=True)
+
+
+class MonthWork(NamedTuple):
+    """The compiled months' working memory (one per :func:`adoptsim.kernel.simulate` call, see its docstring).
+
+    ``census`` counts the firm table by locality at the end of month ``census_month[0]`` (-1: none taken yet);
+    the cluster signals are computed from it, and the record pass takes it as it writes the outcome row, so the
+    next month's signals need no pass of their own. ``requests`` lists the firms that asked a vendor this month
+    (the first ``n_requests[0]``, in firm order), so the vendor queue and the installs visit only them.
+    """
+
+    census: np.ndarray        # CENSUS_DTYPE[L]
+    census_month: np.ndarray  # int64[1]
+    requests: np.ndarray      # int64[n]
+    n_requests: np.ndarray    # int64[1]
+
+
+@njit(cache=True)
+def new_work(n_firms: int, n_localities: int) -> MonthWork:
+    """Working memory for ``n_firms`` firms in ``n_localities`` localities, with no census taken."""
+    return MonthWork(np.zeros(max(1, n_localities), CENSUS_DTYPE), np.full(1, -1, np.int64),
+                     np.zeros(max(1, n_firms), np.int64), np.zeros(1, np.int64))
 
 
 Series = NamedTuple("Series", [(m.name, np.ndarray) for m in SERIES])

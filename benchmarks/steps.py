@@ -27,21 +27,28 @@ from adoptsim.rules.collective import operate
 from adoptsim.rules.decision import adopt, choose_option, firm_month, home_of, learn
 from adoptsim.rules.schedule import month_signals, vendor_queue
 from adoptsim.scenario import with_overrides
+from adoptsim.state import new_work
 
 from engines import LEVERS, default_scenario
 
 
 @njit
-def _decide(month, firms, bodies, opts, p, sig, local):
+def _decide(month, firms, bodies, opts, p, sig, local, requests):
+    """The decide loop of ``step_month``: every firm's month, listing the vendor requests."""
+    n_req = 0
     for i in range(firms.shape[0]):
         f = firms[i]
         firm_month(f, month, opts, p, sig, local[f.locality], bodies[home_of(f, bodies.shape[0])])
+        if f.intent >= 0:
+            requests[n_req] = i
+            n_req += 1
+    return n_req
 
 
 @njit
-def _install(firms, opts, p):
-    for i in range(firms.shape[0]):
-        f = firms[i]
+def _install(firms, opts, p, requests):
+    for j in range(requests.shape[0]):
+        f = firms[requests[j]]
         if f.intent >= 0:
             adopt(f, f.intent, opts, p)
 
@@ -97,18 +104,19 @@ def phases(s, repeat):
     for _ in range(repeat):
         m = AdoptionModel(s)
         firms, bodies, opts, p, cost, out = m.firms, m.bodies, m.options, m.params, m._cost, m.series
+        work = new_work(firms.shape[0], p.n_localities)  # as kernel.simulate: record takes the next census
         t = dict.fromkeys(("signals", "decide", "vendor queue", "install", "record"), 0.0)
         for month in range(1, p.months + 1):
             t0 = time.perf_counter()
-            sig, local = month_signals(month, firms, bodies, opts, p, cost, out)
+            sig, local = month_signals(month, firms, bodies, opts, p, cost, out, work)
             t1 = time.perf_counter()
-            _decide(month, firms, bodies, opts, p, sig, local)
+            work.n_requests[0] = _decide(month, firms, bodies, opts, p, sig, local, work.requests)
             t2 = time.perf_counter()
-            vendor_queue(month, firms, bodies, opts, p, cost, out)
+            vendor_queue(month, firms, bodies, opts, p, cost, out, work)
             t3 = time.perf_counter()
-            _install(firms, opts, p)
+            _install(firms, opts, p, work.requests[:work.n_requests[0]])
             t4 = time.perf_counter()
-            record(month, firms, bodies, opts, p, cost, out)
+            record(month, firms, bodies, opts, p, cost, out, work)
             t5 = time.perf_counter()
             for name, dt in zip(t, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
                 t[name] += dt
@@ -131,7 +139,7 @@ def rules(s, repeat, at=60):
         "month_book": lambda f: _month_book(f, at, opts, p, sig.water_cost),
         "learn": lambda f: _learn(f, sig, local, opts, p),
         "choose_option (aware)": lambda f: _choose_option(f, at, opts, p, sig),
-        "firm_month (whole)": lambda f: _decide(at, f, m.bodies, opts, p, sig, local),
+        "firm_month (whole)": lambda f: _decide(at, f, m.bodies, opts, p, sig, local, np.empty(f.shape[0], np.int64)),
     }
     res = {}
     for name, fn in cases.items():

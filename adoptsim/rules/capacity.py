@@ -38,24 +38,32 @@ def queue_order(firms, req) -> np.ndarray:
 
 @njit(cache=True)
 def allocate(firms, capacity: float) -> int:
-    """Keep the ``capacity`` requests with the lowest (priority, id); cancel the rest.
-
-    The queue is :func:`queue_order`. Cancelled firms may ask again next
-    month. Returns the number of installations granted.
-    """
-    n = firms.shape[0]
+    """:func:`grant` among every firm that asked a vendor this month (``intent`` >= 0)."""
     n_req = 0
-    for i in range(n):
+    for i in range(firms.shape[0]):
         if firms[i].intent >= 0:
             n_req += 1
     if n_req <= capacity:
         return n_req
     req = np.empty(n_req, np.int64)
     j = 0
-    for i in range(n):
+    for i in range(firms.shape[0]):
         if firms[i].intent >= 0:
             req[j] = i
             j += 1
+    return grant(firms, req, capacity)
+
+
+@njit(cache=True)
+def grant(firms, req: np.ndarray, capacity: float) -> int:
+    """Keep the ``capacity`` requests (firm indices ``req``) with the lowest (priority, id); cancel the rest.
+
+    The queue is :func:`queue_order`. Cancelled firms may ask again next
+    month. Returns the number of installations granted.
+    """
+    n_req = req.shape[0]
+    if n_req <= capacity:
+        return n_req
     order = queue_order(firms, req)
     slots = int(capacity)
     for j in range(slots, n_req):

@@ -34,11 +34,11 @@ from typing import Literal, NamedTuple
 from numba import njit
 
 from ..record import record
-from ..state import ClusterCosts, Options, Params, Series, Signals
-from .capacity import allocate, allot_plots
+from ..state import ClusterCosts, MonthWork, Options, Params, Series, Signals
+from .capacity import allocate, allot_plots, grant
 from .collective import admit, bodies_active, exits_possible, leave, plant_month, tally
 from .decision import adopt, firm_month, home_of
-from .signals import cluster_signals
+from .signals import census_signals, cluster_signals, take_census
 
 
 class Phase(NamedTuple):
@@ -67,9 +67,19 @@ def water_cost_before(month: int, out: Series) -> float:
 
 
 @njit(cache=True)
-def month_signals(month: int, firms, bodies, opts: Options, p: Params, cost: ClusterCosts, out: Series) -> tuple:
-    """What every firm observes this month, from last month's state: (Signals, locality table)."""
-    return cluster_signals(firms, p, water_cost_before(month, out), len(opts.capex_fixed))
+def month_signals(month: int, firms, bodies, opts: Options, p: Params, cost: ClusterCosts, out: Series,
+                  work: MonthWork | None = None) -> tuple:
+    """What every firm observes this month, from last month's state: (Signals, locality table).
+
+    From the census in ``work`` when last month's record pass took it, else from a pass of its own.
+    """
+    K = len(opts.capex_fixed)
+    if work is None:
+        return cluster_signals(firms, p, water_cost_before(month, out), K)
+    if work.census_month[0] != month - 1:
+        take_census(firms, work.census, K)
+        work.census_month[0] = month - 1
+    return census_signals(work.census, firms.shape[0], p, water_cost_before(month, out), K)
 
 
 @njit(cache=True)
@@ -79,9 +89,13 @@ def park_plots(month: int, firms, bodies, opts: Options, p: Params, cost: Cluste
 
 
 @njit(cache=True)
-def vendor_queue(month: int, firms, bodies, opts: Options, p: Params, cost: ClusterCosts, out: Series) -> None:
-    """Grant this month's installation slots to the firms that asked a vendor."""
-    allocate(firms, p.capacity)
+def vendor_queue(month: int, firms, bodies, opts: Options, p: Params, cost: ClusterCosts, out: Series,
+                 work: MonthWork | None = None) -> None:
+    """Grant this month's installation slots to the firms that asked a vendor (those ``work`` lists, if given)."""
+    if work is None:
+        allocate(firms, p.capacity)
+    else:
+        grant(firms, work.requests[:work.n_requests[0]], p.capacity)
 
 
 @njit(cache=True)
@@ -108,21 +122,32 @@ PHASES: tuple[Phase, ...] = (
 
 
 @njit(cache=True)
-def step_month(month: int, firms, bodies, opts: Options, p: Params, cost: ClusterCosts, out: Series) -> None:
-    """:data:`PHASES` over every firm and body, compiled: advance one month and write outcome row ``month``."""
+def step_month(month: int, firms, bodies, opts: Options, p: Params, cost: ClusterCosts, out: Series,
+               work: MonthWork) -> None:
+    """:data:`PHASES` over every firm and body, compiled: advance one month and write outcome row ``month``.
+
+    ``work`` (:func:`~adoptsim.state.new_work`) carries the census the record pass takes to the next month's
+    signals and lists the month's vendor requests as the firms decide, so neither needs a pass over the firms.
+    """
     n = firms.shape[0]
-    sig, local = month_signals(month, firms, bodies, opts, p, cost, out)  # decide
+    sig, local = month_signals(month, firms, bodies, opts, p, cost, out, work)  # decide
     n_bodies = bodies.shape[0]
+    requests = work.requests
+    n_req = 0
     for i in range(n):
         f = firms[i]
         firm_month(f, month, opts, p, sig, local[f.locality], bodies[home_of(f, n_bodies)])
+        if f.intent >= 0:
+            requests[n_req] = i
+            n_req += 1
+    work.n_requests[0] = n_req
     if exits_possible(p):  # move
         park_plots(month, firms, bodies, opts, p, cost, out)
         for i in range(n):
             leave(firms[i], p)
-    vendor_queue(month, firms, bodies, opts, p, cost, out)  # install
-    for i in range(n):
-        f = firms[i]
+    vendor_queue(month, firms, bodies, opts, p, cost, out, work)  # install
+    for j in range(n_req):
+        f = firms[requests[j]]
         if f.intent >= 0:
             adopt(f, f.intent, opts, p)
     if bodies_active(p):  # bodies
@@ -131,4 +156,4 @@ def step_month(month: int, firms, bodies, opts: Options, p: Params, cost: Cluste
             plant_month(bodies[j], month, p)
     if bodies_active(p):  # admit
         plant_admissions(month, firms, bodies, opts, p, cost, out)
-    record(month, firms, bodies, opts, p, cost, out)  # record
+    record(month, firms, bodies, opts, p, cost, out, work)  # record
