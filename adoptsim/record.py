@@ -131,7 +131,7 @@ def record_firms(month: int, firms, opts: Options, p: Params, out: Series, work:
         w = f.water_use
         treat_installed = False
         treat_running = False
-        for k in range(K):
+        for k in range(K if f.adopted != 0 else 0):  # a firm runs only what it installed
             if has_bit(f.adopted, k):
                 out.by_option[month, k] += 1
                 if opts.compliance_level[k] >= 1:

@@ -173,6 +173,7 @@ def _check_invariants(world, scenario: Scenario) -> None:
     np.testing.assert_allclose(s.demand, s.abstraction + s.water_saved, rtol=1e-9, atol=1e-6)
     np.testing.assert_allclose(s.abstraction, s.consumed + s.discharged, rtol=1e-9, atol=1e-6)
     assert np.all(s.operating_own <= s.installed_own)
+    assert np.all(f.operating & ~f.adopted == 0)  # a firm runs only units it installed (record relies on it)
     assert np.all(s.operating_common <= s.installed_common * (1 + 1e-10))  # a plant takes firms up to its capacity
 
     # the last row matches the final firm state

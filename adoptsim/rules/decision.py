@@ -78,7 +78,6 @@ def firm_month(f, month: int, opts: Options, p: Params, sig: Signals, here, b) -
     (``exit_choice``). Reads its body's record (last month's state) but never
     writes it.
     """
-    key = rng.stream(p.seed, f.id, month)  # every draw below is keyed (seed, firm, month, purpose)
     f.intent = -1
     f.spent = 0.0
     f.paid_relocation = 0.0
@@ -87,6 +86,7 @@ def firm_month(f, month: int, opts: Options, p: Params, sig: Signals, here, b) -
     open_book(f)
     if f.status != ACTIVE:
         return
+    key = rng.stream(p.seed, f.id, month)  # every draw below is keyed (seed, firm, month, purpose)
     if f.body >= 0:
         if f.pledged and not f.connected and b.state == PLANT_BUILT:  # admitted last month (rules.collective.admit)
             connect(f, b, p)
