@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import functools
 import math
+import os
+from collections import OrderedDict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy import special, stats
@@ -59,8 +62,69 @@ def _beta(u: np.ndarray, a: float, b: float) -> np.ndarray:
     return np.interp(u, grid, q)
 
 
+class TraitInputs(NamedTuple):
+    """Everything :func:`synthesise_firms` reads from a scenario: with the profile and the size, it decides the
+    population (the key of the synthesis cache)."""
+
+    seed: int
+    liquidity: float
+    horizon_median: float
+    horizon_sigma: float
+    belief_prior: float
+    scheme_awareness: float
+    guarantee: float
+
+
+def trait_inputs(scenario: Scenario) -> TraitInputs:
+    beh, gf = scenario.behaviour, scenario.levers.green_finance
+    return TraitInputs(scenario.seed, beh.liquidity, beh.horizon_median, beh.horizon_sigma, beh.belief_prior,
+                       gf.scheme_awareness, gf.guarantee)
+
+
+class SynthesisCache:
+    """The last populations drawn in this process, up to ``budget`` bytes, least recently used out first.
+
+    A sweep runs many variants of one cluster on the same seeds, and most variants change no trait input: their
+    runs start from the same population, which is then copied (a tenth of the cost of drawing it). Keyed by the
+    profile object (profiles are cached by path, :func:`~adoptsim.profiles.load_profile`), the size and the
+    :class:`TraitInputs`; ``ADOPTSIM_SYNTHESIS_CACHE_MB`` sets the budget (default 256; 0 switches it off).
+    """
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.entries: OrderedDict[tuple, tuple[Profile, np.recarray]] = OrderedDict()
+        self.nbytes = 0
+        self.hits = self.misses = 0
+
+    def firms(self, profile: Profile, n: int, inputs: TraitInputs) -> np.recarray:
+        """A fresh copy of the population (drawn now, or copied from an earlier draw of the same inputs)."""
+        key = (id(profile), n, inputs)
+        entry = self.entries.get(key)
+        if entry is not None and entry[0] is profile:
+            self.entries.move_to_end(key)
+            self.hits += 1
+            return entry[1].copy()
+        self.misses += 1
+        firms = _synthesise(profile, n, inputs)
+        if 0 < firms.nbytes <= self.budget:
+            if entry is not None:
+                self.nbytes -= self.entries.pop(key)[1].nbytes
+            self.entries[key] = (profile, firms.copy())
+            self.nbytes += firms.nbytes
+            while self.nbytes > self.budget:
+                self.nbytes -= self.entries.popitem(last=False)[1][1].nbytes
+        return firms
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.nbytes = 0
+
+
+SYNTHESIS_CACHE = SynthesisCache(int(float(os.environ.get("ADOPTSIM_SYNTHESIS_CACHE_MB", "256")) * 2**20))
+
+
 def synthesise_firms(scenario: Scenario, profile: Profile, n: int) -> np.recarray:
-    """Draw a heterogeneous firm population from a cluster profile.
+    """Draw a heterogeneous firm population from a cluster profile (a new table; see :class:`SynthesisCache`).
 
     Membership, bank access and the mean export share may differ by size class
     (``[sizes.X].association_share`` / ``credit_access`` / ``export_share_mean``;
@@ -69,10 +133,15 @@ def synthesise_firms(scenario: Scenario, profile: Profile, n: int) -> np.recarra
     (purposes ``MEMBER``, ``BANK``, ``EXPORT``), so a profile without size
     overrides gives the same population as before overrides existed.
     """
-    seed = scenario.seed
+    return SYNTHESIS_CACHE.firms(profile, n, trait_inputs(scenario))
+
+
+def _synthesise(profile: Profile, n: int, t: TraitInputs) -> np.recarray:
+    """:func:`synthesise_firms` from its inputs alone (it can read nothing else of the scenario)."""
+    seed = t.seed
     ids = np.arange(n, dtype=np.int64)
     draw = lambda purpose: rng.uniforms(seed, ids, 0, purpose)  # noqa: E731
-    info, beh, gf = profile.profile, scenario.behaviour, scenario.levers.green_finance
+    info = profile.profile
     sectors = list(profile.sectors.values())
     sizes = [profile.sizes[s] for s in SIZES]
     sector = _categorical(draw(rng.SECTOR), [s.share for s in sectors])
@@ -82,21 +151,21 @@ def synthesise_firms(scenario: Scenario, profile: Profile, n: int) -> np.recarra
     water = _lognormal(draw(rng.WATER), median, sigma)
     revenue = np.array([s.revenue_per_m3 for s in sectors])[sector] * water
     margin = np.array([s.operating_margin for s in sectors])[sector]
-    cash = revenue * _lognormal(draw(rng.CASH), info.cash_share_median * beh.liquidity, info.cash_share_sigma)
+    cash = revenue * _lognormal(draw(rng.CASH), info.cash_share_median * t.liquidity, info.cash_share_sigma)
     export = _export_shares(draw(rng.EXPORT), _by_size(sizes, "export_share_mean", info)[size],
                             info.export_share_concentration)
-    horizon = _lognormal(draw(rng.HORIZON), beh.horizon_median, beh.horizon_sigma)
+    horizon = _lognormal(draw(rng.HORIZON), t.horizon_median, t.horizon_sigma)
     locality = np.minimum((draw(rng.LOCALITY) * info.n_localities).astype(np.int64), info.n_localities - 1)
     firms = new_firms(n)
     firms.id, firms.sector, firms.size_class, firms.locality = ids, sector, size, locality
     firms.member = draw(rng.MEMBER) < _by_size(sizes, "association_share", info)[size]
     firms.bank = draw(rng.BANK) < _by_size(sizes, "credit_access", info)[size]
-    firms.scheme_known = draw(rng.SCHEME) < gf.scheme_awareness
-    firms.guaranteed = draw(rng.GUARANTEE) < gf.guarantee
+    firms.scheme_known = draw(rng.SCHEME) < t.scheme_awareness
+    firms.guaranteed = draw(rng.GUARANTEE) < t.guarantee
     firms.water_use, firms.revenue, firms.horizon, firms.cash = water, revenue, horizon, cash
     firms.reserve = cash
     firms.export_share, firms.margin = export, margin
-    firms.belief = beh.belief_prior
+    firms.belief = t.belief_prior
     firms.body = np.where(firms.member, locality, -1)  # each locality's members form one chapter
     return firms
 

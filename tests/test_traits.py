@@ -260,3 +260,42 @@ def test_margin_is_the_sectors_operating_margin():
     firms = synthesise_firms(_scenario("lahore", n=3000), profile, 3000)
     np.testing.assert_array_equal(firms.margin, margins[firms.sector])
     assert set(np.unique(firms.sector)) == set(range(len(margins)))
+
+
+# -- the synthesis cache ----------------------------------------------------------------------------------------
+
+def test_synthesis_cache_returns_the_drawn_population_as_a_new_table():
+    """A hit gives the same bytes as drawing afresh, in a table of its own (a run changes its firms)."""
+    from adoptsim.population import SynthesisCache, _synthesise, trait_inputs
+
+    profile, sc = load_profile("moradabad"), _scenario("moradabad", n=500)
+    cache = SynthesisCache(budget=2**30)
+    first = cache.firms(profile, 500, trait_inputs(sc))
+    first.cash[:] = -1.0  # a run spends the cash of its own table
+    second = cache.firms(profile, 500, trait_inputs(sc))
+    assert (cache.hits, cache.misses) == (1, 1)
+    assert second.tobytes() == _synthesise(profile, 500, trait_inputs(sc)).tobytes()
+    assert second is not first and not np.shares_memory(second, first)
+
+
+def test_synthesis_cache_keys_on_every_trait_input_and_keeps_to_its_budget():
+    """Each input of TraitInputs changes the population, so each must be (and is) part of the key; the cache
+    drops the least recently used population beyond its budget."""
+    from adoptsim.population import SynthesisCache, _synthesise, trait_inputs
+
+    profile = load_profile("moradabad")
+    base = trait_inputs(_scenario("moradabad", n=300))
+    drawn = _synthesise(profile, 300, base)
+    changed = dict(seed=base.seed + 1, liquidity=2 * base.liquidity, horizon_median=2 * base.horizon_median,
+                   horizon_sigma=base.horizon_sigma / 2, belief_prior=base.belief_prior / 2,
+                   scheme_awareness=1.0 - 0.5 * base.scheme_awareness, guarantee=1.0 - 0.5 * base.guarantee)
+    assert set(changed) == set(base._fields)
+    cache = SynthesisCache(budget=3 * drawn.nbytes)
+    cache.firms(profile, 300, base)
+    for name, value in changed.items():
+        other = base._replace(**{name: value})
+        assert cache.firms(profile, 300, other).tobytes() != drawn.tobytes(), name
+        assert cache.firms(profile, 300, other).tobytes() == _synthesise(profile, 300, other).tobytes(), name
+    assert cache.nbytes <= cache.budget and len(cache.entries) == 3
+    assert cache.misses == 1 + len(changed) and cache.hits == len(changed)
+    assert (id(profile), 300, base) not in cache.entries  # the oldest went first
