@@ -84,6 +84,9 @@ def record_firms(month: int, firms, opts: Options, p: Params, out: Series, work:
     acc_in_arrears = out.in_arrears[month]
     acc_defaults = out.defaults[month]
     acc_insolvencies = out.insolvencies[month]
+    # this month's rows, taken from ``out`` once before the loop (docs/DEVELOPING.md: arrays of a tuple in a loop)
+    by_sector, by_size, by_member = out.by_sector[month], out.by_size[month], out.by_member[month]
+    by_status, by_option = out.status[month], out.by_option[month]
     for i in range(firms.shape[0]):
         f = firms[i]
         if work is not None:
@@ -111,14 +114,14 @@ def record_firms(month: int, firms, opts: Options, p: Params, out: Series, work:
                 acc_adopters_reached += 1
         if f.adopted != 0:  # adoption counts are of all initial firms (a closed adopter did adopt)
             acc_adopters += 1
-            out.by_sector[month, f.sector] += 1
-            out.by_size[month, f.size_class] += 1
-            out.by_member[month, 1 if f.member else 0] += 1
+            by_sector[f.sector] += 1
+            by_size[f.size_class] += 1
+            by_member[1 if f.member else 0] += 1
         if f.status != ACTIVE:  # its loans were carried away or written off as it left
-            out.status[month, f.status + 1] += 1
+            by_status[f.status + 1] += 1
             for k in range(K):
                 if has_bit(f.adopted, k):
-                    out.by_option[month, k] += 1
+                    by_option[k] += 1
             continue
         acc_cash += f.cash
         if f.cash < 0.0:
@@ -133,7 +136,7 @@ def record_firms(month: int, firms, opts: Options, p: Params, out: Series, work:
         treat_running = False
         for k in range(K if f.adopted != 0 else 0):  # a firm runs only what it installed
             if has_bit(f.adopted, k):
-                out.by_option[month, k] += 1
+                by_option[k] += 1
                 if opts.compliance_level[k] >= 1:
                     treat_installed = True
             if has_bit(f.operating, k):
