@@ -76,6 +76,7 @@ class TraitInputs(NamedTuple):
 
 
 def trait_inputs(scenario: Scenario) -> TraitInputs:
+    """The scenario's :class:`TraitInputs`."""
     beh, gf = scenario.behaviour, scenario.levers.green_finance
     return TraitInputs(scenario.seed, beh.liquidity, beh.horizon_median, beh.horizon_sigma, beh.belief_prior,
                        gf.scheme_awareness, gf.guarantee)

@@ -295,7 +295,6 @@ LOCALITY_FIELDS = (
 LOCALITY_DTYPE = np.dtype([(name, dtype) for name, dtype, _ in LOCALITY_FIELDS], align=True)
 
 
-
 CENSUS_FIELDS = (
     ("firms", np.int64, "every initial firm of the locality, wherever it is now"),
     ("adopters", np.int64, "firms that installed any option"),
